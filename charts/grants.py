@@ -1,0 +1,141 @@
+"""Tokens for a page: reuse the one cached in the session, or mint, sign and audit a new one.
+
+One token per session, tenant, workspace and dashboard. It is reused until it is near expiry or
+the scopes it would carry change; every real mint writes exactly one TokenGrant.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from . import tokens
+from .models import Chart, Dashboard, Tenant, TenantFilterRule, TokenGrant, Workspace
+from .signing import read_signing_key
+
+SESSION_KEY = "panes.tokens"
+
+
+@dataclass
+class PageToken:
+    """The token one workspace's charts on a page use, and what failed closed."""
+
+    workspace: Workspace
+    token: str | None
+    expires_at: int | None
+    payload: dict
+    unconfigured: dict = field(default_factory=dict)  # chart id -> missing params
+    reused: bool = False
+    error: str | None = None  # e.g. signing key missing: the page shows it, no traceback
+
+
+def chart_specs(charts: Iterable[Chart]) -> list[tokens.ChartSpec]:
+    return [
+        tokens.ChartSpec(key=c.pk, resource=c.scope_resource, tenant_params=c.tenant_param_names, shared=c.is_shared)
+        for c in charts
+    ]
+
+
+def rule_specs(rules: Iterable[TenantFilterRule]) -> list[tokens.RuleSpec]:
+    """Rules as plain data; callers pass rules with ``chart`` selected to avoid a query each."""
+    return [
+        tokens.RuleSpec(
+            param=r.param, value=r.typed_value, resource=r.chart.scope_resource if r.chart_id else None
+        )
+        for r in rules
+    ]
+
+
+def tenant_rules(tenant: Tenant) -> list[TenantFilterRule]:
+    return list(tenant.filter_rules.select_related("chart__workspace"))
+
+
+def plan_for(
+    *, tenant: Tenant, user_id: int, workspace: Workspace, charts: Sequence[Chart], rules: Sequence[TenantFilterRule], now: datetime
+) -> tokens.MintPlan:
+    return tokens.build_payload(
+        workspace_id=workspace.workspace_id,
+        tenant_slug=tenant.slug,
+        user_id=user_id,
+        charts=chart_specs(charts),
+        rules=rule_specs(rules),
+        now=now,
+        ttl_seconds=settings.PANES_TOKEN_TTL_SECONDS,
+        rps=tenant.rate_limit_rps,
+    )
+
+
+def _cache_key(tenant: Tenant, workspace: Workspace, dashboard: Dashboard | None) -> str:
+    return f"{tenant.pk}:{workspace.pk}:{dashboard.pk if dashboard else '-'}"
+
+
+def page_tokens(
+    request: HttpRequest,
+    *,
+    tenant: Tenant,
+    dashboard: Dashboard | None,
+    charts: Sequence[Chart],
+    rules: Sequence[TenantFilterRule] | None = None,
+    now: datetime | None = None,
+) -> dict[int, PageToken]:
+    """One PageToken per workspace the charts live on, keyed by workspace id."""
+    now = now or datetime.now(timezone.utc)
+    rules = tenant_rules(tenant) if rules is None else rules
+    by_workspace: dict[int, list[Chart]] = {}
+    workspaces: dict[int, Workspace] = {}
+    for chart in charts:
+        by_workspace.setdefault(chart.workspace_id, []).append(chart)
+        workspaces[chart.workspace_id] = chart.workspace
+    return {
+        ws_id: workspace_token(
+            request, tenant=tenant, dashboard=dashboard, workspace=workspaces[ws_id], charts=ws_charts, rules=rules, now=now
+        )
+        for ws_id, ws_charts in by_workspace.items()
+    }
+
+
+def workspace_token(
+    request: HttpRequest,
+    *,
+    tenant: Tenant,
+    dashboard: Dashboard | None,
+    workspace: Workspace,
+    charts: Sequence[Chart],
+    rules: Sequence[TenantFilterRule],
+    now: datetime,
+) -> PageToken:
+    plan = plan_for(tenant=tenant, user_id=request.user.pk, workspace=workspace, charts=charts, rules=rules, now=now)
+    if not plan.payload["scopes"]:
+        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured))
+
+    digest = tokens.scopes_digest(plan.payload)
+    cache = request.session.get(SESSION_KEY, {})
+    key = _cache_key(tenant, workspace, dashboard)
+    cached = cache.get(key)
+    margin = settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS
+    if cached and cached["digest"] == digest and cached["exp"] - margin > now.timestamp():
+        return PageToken(
+            workspace, cached["token"], cached["exp"], cached["payload"], dict(plan.unconfigured), reused=True
+        )
+
+    try:
+        key_bytes = read_signing_key(workspace.signing_key_env)
+    except tokens.SigningKeyError as exc:
+        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=str(exc))
+    token = tokens.sign(plan.payload, key_bytes)
+    TokenGrant.objects.create(
+        user=request.user,
+        tenant=tenant,
+        workspace=workspace,
+        dashboard=dashboard,
+        payload=plan.payload,
+        fingerprint=tokens.fingerprint(token),
+        issued_at=datetime.fromtimestamp(plan.payload["iat"], timezone.utc),
+        expires_at=datetime.fromtimestamp(plan.payload["exp"], timezone.utc),
+    )
+    cache[key] = {"token": token, "exp": plan.payload["exp"], "digest": digest, "payload": plan.payload}
+    request.session[SESSION_KEY] = cache
+    return PageToken(workspace, token, plan.payload["exp"], plan.payload, dict(plan.unconfigured))

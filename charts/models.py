@@ -1,0 +1,367 @@
+"""The dashboards product: who belongs to which organisation, what they may see, and the audit of
+every token Panes mints for them.
+
+Signing keys are never stored here: a workspace holds only the NAME of the environment variable
+that holds its admin token.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+PARAM_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
+PIPE_ID_RE = re.compile(r"^t_[0-9a-f]{32}$")
+
+param_name_validator = RegexValidator(PARAM_NAME_RE, "Use letters, digits and underscores; start with a letter.")
+env_name_validator = RegexValidator(ENV_NAME_RE, "An environment variable name: A-Z, 0-9 and _.")
+pipe_id_validator = RegexValidator(PIPE_ID_RE, "A pipe id is t_ followed by 32 lowercase hex digits.")
+pipe_name_validator = RegexValidator(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", "A pipe name: letters, digits, _.")
+
+
+def parse_param_list(text: str) -> tuple[str, ...]:
+    """'company_id, region' -> ('company_id', 'region'); raises ValidationError on a bad name."""
+    names = [part.strip() for part in (text or "").split(",") if part.strip()]
+    for name in names:
+        if not PARAM_NAME_RE.match(name):
+            raise ValidationError(f"{name!r} is not a valid parameter name.")
+    return tuple(dict.fromkeys(names))
+
+
+def validate_param_list(text: str) -> None:
+    parse_param_list(text)
+
+
+class Workspace(models.Model):
+    """A chart host workspace: Tinybird's, or Panes' built-in host (API host left blank)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    workspace_id = models.CharField(
+        "workspace id", max_length=64, help_text="The workspace UUID the host expects in tokens."
+    )
+    api_host = models.URLField(
+        "API host",
+        blank=True,
+        help_text="e.g. https://api.tinybird.co. Blank: Panes' built-in host on this server.",
+    )
+    signing_key_env = models.CharField(
+        "signing key variable",
+        max_length=128,
+        validators=[env_name_validator],
+        help_text="NAME of the environment variable holding the workspace's admin token. "
+        "The key itself is never stored.",
+    )
+    default_tenant_params = models.CharField(
+        max_length=255,
+        blank=True,
+        default="company_id",
+        validators=[validate_param_list],
+        help_text="Comma-separated params that filter rows per tenant, for charts that set none.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_builtin(self) -> bool:
+        return not self.api_host
+
+    @property
+    def tenant_param_names(self) -> tuple[str, ...]:
+        return parse_param_list(self.default_tenant_params)
+
+
+class Tenant(models.Model):
+    """An organisation whose members share dashboards and see only their own rows."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50, unique=True)
+    is_active = models.BooleanField("active", default=True)
+    rate_limit_rps = models.PositiveIntegerField(
+        "requests per second",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Optional per-user limit, put in tokens as limits.rps.",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="tenants")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        EDITOR = "editor", "Editor"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="unique_membership")]
+        ordering = ["tenant__name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant}"
+
+
+class Chart(models.Model):
+    class Kind(models.TextChoices):
+        TINYBIRD = "tinybird", "Tinybird-hosted chart (iframe)"
+        PANES = "panes", "Panes-rendered chart"
+
+    class ChartType(models.TextChoices):
+        LINE = "line", "Line"
+        AREA = "area", "Area"
+        BAR = "bar", "Bar"
+        BAR_LIST = "bar_list", "Horizontal bar list"
+        DONUT = "donut", "Donut"
+        PIE = "pie", "Pie"
+        TABLE = "table", "Table"
+        KPI = "kpi", "Single number (KPI)"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="charts")
+    title = models.CharField(max_length=200)
+    description = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PANES)
+    pipe_name = models.CharField(max_length=128, validators=[pipe_name_validator])
+    pipe_id = models.CharField(
+        "pipe id",
+        max_length=34,
+        blank=True,
+        validators=[pipe_id_validator],
+        help_text="Optional t_… id; used as the token scope resource when set.",
+    )
+    tenant_params = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[validate_param_list],
+        help_text="Comma-separated params this pipe filters tenants by. Blank: the workspace's.",
+    )
+    is_shared = models.BooleanField(
+        "same data for every tenant",
+        default=False,
+        help_text="Tick only if this chart's data is identical for every tenant: it gets no tenant filter.",
+    )
+    height = models.PositiveIntegerField(default=320, validators=[MinValueValidator(80), MaxValueValidator(2000)])
+    # Tinybird-hosted: parsed from the pasted iframe snippet or URL.
+    embed_host = models.URLField(blank=True, help_text="Tinybird UI origin, parsed from the snippet.")
+    embed_region = models.CharField(max_length=100, blank=True, help_text="Region path, e.g. gcp/europe-west3.")
+    embed_chart_uuid = models.UUIDField(null=True, blank=True)
+    # Panes-rendered.
+    chart_type = models.CharField(max_length=10, choices=ChartType.choices, default=ChartType.LINE)
+    index_column = models.CharField(max_length=128, blank=True)
+    category_columns = models.CharField(max_length=500, blank=True, help_text="Comma-separated columns to plot.")
+    colors = models.CharField(max_length=500, blank=True, help_text="Comma-separated CSS colours.")
+    stacked = models.BooleanField(default=False)
+    refresh_seconds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(5)], help_text="Redraw every N seconds (wall screens)."
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def scope_resource(self) -> str:
+        return self.pipe_id or self.pipe_name
+
+    @property
+    def tenant_param_names(self) -> tuple[str, ...]:
+        """The params that must be fixed for a tenant: none for shared charts."""
+        if self.is_shared:
+            return ()
+        return parse_param_list(self.tenant_params) or self.workspace.tenant_param_names
+
+    @property
+    def category_list(self) -> list[str]:
+        return [c.strip() for c in self.category_columns.split(",") if c.strip()]
+
+    @property
+    def color_list(self) -> list[str]:
+        return [c.strip() for c in self.colors.split(",") if c.strip()]
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.is_shared and self.tenant_params:
+            errors["tenant_params"] = "A chart shared with every tenant cannot also filter by tenant params."
+        if self.kind == self.Kind.TINYBIRD and not self.embed_chart_uuid:
+            errors["kind"] = "A Tinybird-hosted chart needs its iframe snippet or URL."
+        if self.kind == self.Kind.PANES and self.chart_type != self.ChartType.TABLE:
+            if not self.category_list:
+                errors["category_columns"] = "Name at least one column to draw."
+            if self.chart_type != self.ChartType.KPI and not self.index_column:
+                errors["index_column"] = "Name the column for the x axis or the slices."
+        if errors:
+            raise ValidationError(errors)
+
+
+class TenantFilterRule(models.Model):
+    """A value a tenant's tokens fix for a pipe param (tenant-wide, or for one chart's pipe)."""
+
+    class ValueType(models.TextChoices):
+        STRING = "string", "String"
+        INTEGER = "integer", "Integer"
+        FLOAT = "float", "Float"
+        BOOLEAN = "boolean", "Boolean"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="filter_rules")
+    param = models.CharField(max_length=63, validators=[param_name_validator])
+    value = models.CharField(max_length=255)
+    value_type = models.CharField(max_length=10, choices=ValueType.choices, default=ValueType.STRING)
+    chart = models.ForeignKey(
+        Chart,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="filter_rules",
+        help_text="Leave blank to apply to every pipe; set to override for this chart's pipe.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "param"], condition=Q(chart__isnull=True), name="unique_tenant_wide_rule"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "param", "chart"], condition=Q(chart__isnull=False), name="unique_chart_rule"
+            ),
+        ]
+        ordering = ["tenant__name", "param"]
+
+    def __str__(self) -> str:
+        where = f" on {self.chart}" if self.chart_id else ""
+        return f"{self.param}={self.value}{where}"
+
+    @property
+    def typed_value(self) -> str | int | float | bool:
+        return coerce_rule_value(self.value, self.value_type)
+
+    def clean(self) -> None:
+        try:
+            coerce_rule_value(self.value, self.value_type)
+        except ValueError as exc:
+            raise ValidationError({"value": str(exc)}) from exc
+
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def coerce_rule_value(raw: str, value_type: str) -> str | int | float | bool:
+    """The typed value of a rule; ValueError with a message a person understands."""
+    text = (raw or "").strip()
+    if value_type == TenantFilterRule.ValueType.STRING:
+        if not text:
+            raise ValueError("A string value cannot be empty.")
+        return text
+    if value_type == TenantFilterRule.ValueType.INTEGER:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number.") from None
+    if value_type == TenantFilterRule.ValueType.FLOAT:
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number.") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("The number must be finite.")
+        return number
+    if value_type == TenantFilterRule.ValueType.BOOLEAN:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ValueError(f"{text!r} is not true or false.")
+    raise ValueError(f"Unknown value type {value_type!r}.")
+
+
+class DashboardQuerySet(models.QuerySet):
+    def visible_to(self, tenant: Tenant) -> DashboardQuerySet:
+        return self.filter(Q(visible_to_all=True) | Q(tenants=tenant)).distinct()
+
+
+class Dashboard(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    visible_to_all = models.BooleanField("visible to every tenant", default=False)
+    tenants = models.ManyToManyField(Tenant, blank=True, related_name="dashboards", help_text="Who else may see it.")
+    charts = models.ManyToManyField(Chart, through="DashboardChart", related_name="dashboards")
+
+    objects = DashboardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DashboardChart(models.Model):
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="tiles")
+    chart = models.ForeignKey(Chart, on_delete=models.CASCADE, related_name="tiles")
+    position = models.PositiveIntegerField(default=0)
+    width = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(12)], help_text="Columns of 12."
+    )
+    height = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(80), MaxValueValidator(2000)], help_text="Blank: the chart's."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "dashboard chart"
+
+    def __str__(self) -> str:
+        return f"{self.dashboard} #{self.position}: {self.chart}"
+
+    @property
+    def effective_height(self) -> int:
+        return self.height or self.chart.height
+
+
+class TokenGrantQuerySet(models.QuerySet):
+    def expired_before(self, moment) -> TokenGrantQuerySet:
+        return self.filter(expires_at__lt=moment)
+
+
+class TokenGrant(models.Model):
+    """Audit of one minted token: its payload and a fingerprint, never the token or the key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="token_grants")
+    tenant = models.ForeignKey(Tenant, on_delete=models.SET_NULL, null=True, related_name="token_grants")
+    workspace = models.ForeignKey(Workspace, on_delete=models.SET_NULL, null=True, related_name="token_grants")
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.SET_NULL, null=True, blank=True, related_name="token_grants")
+    payload = models.JSONField()
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the token, to match logs.")
+    issued_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = TokenGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.payload.get('name', '?')} @ {self.issued_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,69 @@
+"""The active tenant of a request, and the one access helper for dashboards."""
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest
+
+from .models import Dashboard, DashboardChart, Membership, Tenant
+
+SESSION_KEY = "panes.tenant_id"
+
+
+def memberships_of(user) -> list[Membership]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user, is_active=True, tenant__is_active=True)
+        .select_related("tenant")
+        .order_by("tenant__name")
+    )
+
+
+def active_tenant(request: HttpRequest) -> Tenant | None:
+    """The tenant chosen in this session, if the user still belongs to it; else their first.
+
+    Cached on the request: one query per request however often it is asked.
+    """
+    if hasattr(request, "_panes_tenant"):
+        return request._panes_tenant
+    tenants = [m.tenant for m in memberships_of(request.user)]
+    chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    tenant = next((t for t in tenants if t.pk == chosen), tenants[0] if tenants else None)
+    request._panes_tenant = tenant
+    request._panes_tenants = tenants
+    return tenant
+
+
+def available_tenants(request: HttpRequest) -> list[Tenant]:
+    active_tenant(request)
+    return request._panes_tenants
+
+
+def switch_tenant(request: HttpRequest, tenant_id: int) -> Tenant | None:
+    """Make tenant_id the active tenant if the user is an active member; None otherwise."""
+    tenant = next((t for t in available_tenants(request) if t.pk == tenant_id), None)
+    if tenant is not None:
+        request.session[SESSION_KEY] = tenant.pk
+        request._panes_tenant = tenant
+    return tenant
+
+
+def dashboards_for(tenant: Tenant):
+    return Dashboard.objects.visible_to(tenant).order_by("title")
+
+
+def dashboard_for(request: HttpRequest, slug: str) -> Dashboard:
+    """The dashboard with its tiles and charts for the active tenant, or 404 (never 403: a
+    dashboard another tenant owns must not be revealed to exist)."""
+    tenant = active_tenant(request)
+    if tenant is None:
+        raise Http404("No organisation")
+    tiles = DashboardChart.objects.select_related("chart__workspace").order_by("position", "id")
+    try:
+        return (
+            dashboards_for(tenant)
+            .prefetch_related(Prefetch("tiles", queryset=tiles))
+            .get(slug=slug)
+        )
+    except Dashboard.DoesNotExist:
+        raise Http404("No such dashboard") from None

@@ -1,0 +1,171 @@
+"""Token minting: a pure function from plain data to a Tinybird JWT payload, and its signature.
+
+No request, no ORM, no settings inside: callers pass plain values, so every rule here can be
+tested in isolation. Failing closed is decided here and only here: a pipe whose tenant params are
+not all covered by the tenant's rules gets no scope at all.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import jwt
+
+ALGORITHM = "HS256"
+MIN_KEY_BYTES = 32
+SCOPE_TYPE = "PIPES:READ"
+
+ParamValue = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What minting needs to know of a chart."""
+
+    key: int | str  # the chart's id, to report which charts failed closed
+    resource: str  # pipe id when known, else pipe name
+    tenant_params: tuple[str, ...]  # empty only for charts explicitly shared by every tenant
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One tenant filter rule; ``resource`` None applies it to every pipe."""
+
+    param: str
+    value: ParamValue
+    resource: str | None = None
+
+
+@dataclass(frozen=True)
+class MintPlan:
+    payload: dict
+    # chart key -> params the tenant has no rule for (those charts got no scope)
+    unconfigured: Mapping[int | str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        return tuple(scope["resource"] for scope in self.payload["scopes"])
+
+
+class SigningKeyError(Exception):
+    """The signing key is missing or too short. The message never contains the key."""
+
+
+def token_name(tenant_slug: str, user_id: int | str) -> str:
+    return f"panes:{tenant_slug}:{user_id}"
+
+
+def fixed_params_for(resource: str, needed: Iterable[str], rules: Iterable[RuleSpec]) -> tuple[dict, tuple[str, ...]]:
+    """Fixed params for one pipe and the needed params left uncovered.
+
+    A rule for this pipe overrides a tenant-wide rule for the same param. Tenant-wide rules for
+    params the pipe does not filter by are left out (least privilege); pipe-specific rules always
+    go in, since an admin set them for exactly this pipe.
+    """
+    tenant_wide: dict[str, ParamValue] = {}
+    pipe_specific: dict[str, ParamValue] = {}
+    for rule in rules:
+        if rule.resource is None:
+            tenant_wide[rule.param] = rule.value
+        elif rule.resource == resource:
+            pipe_specific[rule.param] = rule.value
+    fixed: dict[str, ParamValue] = {}
+    missing: list[str] = []
+    for param in needed:
+        if param in pipe_specific:
+            fixed[param] = pipe_specific[param]
+        elif param in tenant_wide:
+            fixed[param] = tenant_wide[param]
+        else:
+            missing.append(param)
+    for param, value in pipe_specific.items():
+        fixed.setdefault(param, value)
+    return dict(sorted(fixed.items())), tuple(missing)
+
+
+def build_payload(
+    *,
+    workspace_id: str,
+    tenant_slug: str,
+    user_id: int | str,
+    charts: Iterable[ChartSpec],
+    rules: Iterable[RuleSpec],
+    now: datetime,
+    ttl_seconds: int,
+    rps: int | None = None,
+) -> MintPlan:
+    """The payload a user of a tenant gets for the charts of one page, on one workspace.
+
+    One scope per distinct pipe. If any chart on a pipe needs a param the tenant has no rule for,
+    the whole pipe gets no scope (every chart on it fails closed), so a token never reads a pipe
+    less filtered than some chart on the page declared it must be.
+    """
+    rules = tuple(rules)
+    charts = tuple(charts)
+    needed_by_resource: dict[str, dict[str, None]] = {}
+    charts_by_resource: dict[str, list[ChartSpec]] = {}
+    for chart in charts:
+        needed_by_resource.setdefault(chart.resource, {}).update(dict.fromkeys(chart.tenant_params))
+        charts_by_resource.setdefault(chart.resource, []).append(chart)
+
+    scopes: list[dict] = []
+    unconfigured: dict[int | str, tuple[str, ...]] = {}
+    for resource, needed in needed_by_resource.items():
+        specs = charts_by_resource[resource]
+        if not needed and not all(spec.shared for spec in specs):
+            # A chart that filters by nothing must say so explicitly; otherwise fail closed.
+            for spec in specs:
+                if not spec.shared:
+                    unconfigured[spec.key] = ()
+            continue
+        fixed, missing = fixed_params_for(resource, needed, rules)
+        if missing:
+            for spec in specs:
+                unconfigured[spec.key] = missing
+            continue
+        scopes.append({"type": SCOPE_TYPE, "resource": resource, "fixed_params": fixed})
+
+    issued = int(now.timestamp())
+    payload: dict = {
+        "workspace_id": workspace_id,
+        "name": token_name(tenant_slug, user_id),
+        "iat": issued,
+        "exp": issued + int(ttl_seconds),
+        "scopes": scopes,
+    }
+    if rps:
+        payload["limits"] = {"rps": int(rps)}
+    return MintPlan(payload=payload, unconfigured=unconfigured)
+
+
+def check_signing_key(key: str | bytes | None, variable: str) -> bytes:
+    """The key as bytes, or SigningKeyError naming the variable (never the key)."""
+    if not key:
+        raise SigningKeyError(f"The signing key variable {variable} is not set.")
+    raw = key.encode() if isinstance(key, str) else key
+    if len(raw) < MIN_KEY_BYTES:
+        raise SigningKeyError(
+            f"The signing key in {variable} is shorter than {MIN_KEY_BYTES} bytes; use the workspace admin token."
+        )
+    return raw
+
+
+def sign(payload: Mapping, key: bytes) -> str:
+    return jwt.encode(dict(payload), key, algorithm=ALGORITHM)
+
+
+def fingerprint(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def scopes_digest(payload: Mapping) -> str:
+    """What a cached token must still match: its scopes and limits, not its times."""
+    material = json.dumps(
+        {"w": payload["workspace_id"], "n": payload["name"], "s": payload["scopes"], "l": payload.get("limits")},
+        sort_keys=True,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:32]

@@ -1,0 +1,17 @@
+"""Settings for the test suite: the real settings, with test defaults set before they load."""
+from __future__ import annotations
+
+import os
+
+os.environ["PANES_ENV_FILE"] = ""  # never pick up a developer's .env
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("PANES_LOCAL_ADMIN_TOKEN", "test-local-admin-token-0123456789abcdef-XYZ")
+os.environ.setdefault("WHITENOISE_USE_FINDERS", "true")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_ENABLED = False  # switched on by the throttling tests themselves

@@ -1,0 +1,13 @@
+"""Panes URL configuration: Django auth and admin, the dashboards app, the built-in pipe host."""
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    # The built-in host answers at the same paths as Tinybird's API.
+    path("v0/", include("pipes.urls")),
+    path("", include("charts.urls")),
+]
