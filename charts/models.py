@@ -312,6 +312,7 @@ class Dashboard(models.Model):
 
     class Meta:
         ordering = ["title"]
+        permissions = [("preview_dashboard", "Can preview a dashboard as any tenant")]
 
     def __str__(self) -> str:
         return self.title

@@ -55,6 +55,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['title'],
+                'permissions': [('preview_dashboard', 'Can preview a dashboard as any tenant')],
             },
         ),
         migrations.CreateModel(
