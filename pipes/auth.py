@@ -1,0 +1,180 @@
+"""Verifying a token exactly as Tinybird does, for the built-in host.
+
+Two credentials are accepted:
+
+- the workspace **admin token** itself (compared in constant time): reads every pipe with no
+  fixed params, and is the only credential for the pipe listing;
+- a **JWT** signed with that admin token: HS256 only, ``exp`` required and in the future,
+  ``workspace_id`` equal to PIPES_WORKSPACE_ID, and a ``PIPES:READ`` scope whose resource is the
+  pipe's name or id. Its ``fixed_params`` are applied over the query string by ``pipes.query``.
+
+The admin token is read from the environment (the variable named by PIPES_ADMIN_TOKEN_ENV, or the
+file named by ``<VAR>_FILE``) at the moment of use, and never appears in a message or a log. This
+is the only module of ``pipes`` that touches it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jwt
+from django.conf import settings
+
+ALGORITHMS = ["HS256"]
+SCOPE_TYPE = "PIPES:READ"
+MIN_KEY_BYTES = 32
+
+
+class AuthError(Exception):
+    """A token problem: the message is the reason given with the 403 (no key, no token)."""
+
+
+class NotConfigured(Exception):
+    """The built-in host has no usable admin token: every request gets a 503."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    """Who is asking: the admin token, or a verified JWT's claims."""
+
+    is_admin: bool
+    name: str  # the token's ``name``, or a fingerprint when it has none (rate limits count by it)
+    scopes: tuple[dict, ...] = ()
+    rps: int | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a credential may do with one pipe."""
+
+    resource: str
+    fixed_params: dict = field(default_factory=dict)
+
+
+ADMIN_SCOPE = Scope(resource="*")
+
+
+def admin_token_problem() -> str | None:
+    """Why the admin token is unusable, or None. Names the variable only."""
+    variable = settings.PIPES_ADMIN_TOKEN_ENV
+    try:
+        key = read_admin_token()
+    except NotConfigured as exc:
+        return str(exc)
+    if len(key) < MIN_KEY_BYTES:
+        return f"The admin token in {variable} is shorter than {MIN_KEY_BYTES} bytes."
+    return None
+
+
+def read_admin_token() -> bytes:
+    """The admin token, read now from the environment; NotConfigured if it is not set."""
+    variable = settings.PIPES_ADMIN_TOKEN_ENV
+    value = os.environ.get(variable)
+    if not value:
+        path = os.environ.get(f"{variable}_FILE")
+        if path:
+            try:
+                value = Path(path).read_text().strip()
+            except OSError:
+                raise NotConfigured(f"The file named by {variable}_FILE cannot be read.") from None
+    if not value:
+        raise NotConfigured(f"The variable {variable} is not set.")
+    return value.encode()
+
+
+def usable_admin_token() -> bytes:
+    """The admin token if it is long enough to sign with; NotConfigured otherwise."""
+    key = read_admin_token()
+    if len(key) < MIN_KEY_BYTES:
+        # A short key can be brute-forced offline from any token: refuse to trust it at all.
+        raise NotConfigured(f"The admin token is shorter than {MIN_KEY_BYTES} bytes.")
+    return key
+
+
+def authenticate(token: str | None) -> Credential:
+    """The credential ``token`` stands for; AuthError (-> 403) or NotConfigured (-> 503)."""
+    key = usable_admin_token()
+    if not token:
+        raise AuthError("no token: send Authorization: Bearer <token> or ?token=")
+    if hmac.compare_digest(token.encode(), key):
+        return Credential(is_admin=True, name="admin")
+    claims = _decode(token, key)
+    if claims.get("workspace_id") != settings.PIPES_WORKSPACE_ID:
+        raise AuthError("the token is for another workspace")
+    scopes = claims.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(s, dict) for s in scopes):
+        raise AuthError("the token's scopes are malformed")
+    name = claims.get("name")
+    if not isinstance(name, str) or not name:
+        name = "fp:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return Credential(is_admin=False, name=name, scopes=tuple(scopes), rps=_rps(claims))
+
+
+def _decode(token: str, key: bytes) -> dict:
+    try:
+        return jwt.decode(token, key, algorithms=ALGORITHMS, options={"require": ["exp"]})
+    except jwt.ExpiredSignatureError:
+        raise AuthError("the token has expired") from None
+    except jwt.MissingRequiredClaimError:
+        raise AuthError("the token has no exp claim") from None
+    except jwt.InvalidAlgorithmError:
+        raise AuthError("the token's algorithm is not allowed: HS256 only") from None
+    except jwt.InvalidSignatureError:
+        raise AuthError("the token's signature is invalid") from None
+    except jwt.ImmatureSignatureError:
+        raise AuthError("the token is not valid yet") from None
+    except jwt.DecodeError:
+        raise AuthError("the token is malformed") from None
+    except jwt.InvalidTokenError:
+        raise AuthError("the token is invalid") from None
+
+
+def _rps(claims: dict) -> int | None:
+    limits = claims.get("limits")
+    if limits is None:
+        return None
+    if not isinstance(limits, dict):
+        raise AuthError("the token's limits are malformed")
+    rps = limits.get("rps")
+    if rps is None:
+        return None
+    if isinstance(rps, bool) or not isinstance(rps, int) or rps < 1:
+        raise AuthError("the token's limits.rps must be a positive whole number")
+    return rps
+
+
+def scope_for(credential: Credential, pipe_name: str, pipe_id: str | None) -> Scope:
+    """The credential's scope for the pipe named ``pipe_name`` (id ``pipe_id`` if it exists).
+
+    Fails closed: no matching scope, or two matching scopes that fix different values, is a 403.
+    """
+    if credential.is_admin:
+        return ADMIN_SCOPE
+    resources = {pipe_name} | ({pipe_id} if pipe_id else set())
+    matching: list[Scope] = []
+    for raw in credential.scopes:
+        if raw.get("type") != SCOPE_TYPE or raw.get("resource") not in resources:
+            continue
+        fixed = raw.get("fixed_params") or {}
+        if not isinstance(fixed, dict):
+            raise AuthError("the token's fixed_params are malformed")
+        matching.append(Scope(resource=raw["resource"], fixed_params=fixed))
+    if not matching:
+        raise AuthError("the token has no PIPES:READ scope for this pipe")
+    if any(s.fixed_params != matching[0].fixed_params for s in matching[1:]):
+        raise AuthError("the token has conflicting scopes for this pipe")
+    return matching[0]
+
+
+def could_read(credential: Credential, segment: str) -> bool:
+    """Whether the credential names ``segment`` (a pipe name or id from the URL) in a scope.
+
+    Used before looking the pipe up, so that a token without a scope for it learns nothing about
+    whether it exists.
+    """
+    if credential.is_admin:
+        return True
+    return any(s.get("type") == SCOPE_TYPE and s.get("resource") == segment for s in credential.scopes)

@@ -1,0 +1,152 @@
+"""The built-in host's API, at Tinybird's paths: ``/v0/pipes`` and ``/v0/pipes/<name>.<format>``.
+
+Every response is JSON errors or data, CORS-open (``Access-Control-Allow-Origin: *``, the token
+is the credential, never a cookie), ``Cache-Control: no-store``, and never a traceback. The
+session is never touched, so no cookie is ever set here.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from django.db import DatabaseError, DataError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import throttle
+from .auth import AuthError, NotConfigured, authenticate, could_read, scope_for
+from .models import Pipe
+from .query import RENDERERS, ParamError, PipeMisconfigured, execute, resolve_params
+
+logger = logging.getLogger(__name__)
+
+NO_ADMIN_TOKEN = "the built-in host has no admin token configured"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """CORS preflight and headers, GET only, no-store, and every failure as a JSON error."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response["Access-Control-Max-Age"] = "86400"
+        elif request.method not in ("GET", "HEAD"):
+            response = error(405, f"method {request.method} is not allowed: use GET")
+            response["Allow"] = "GET, OPTIONS"
+        else:
+            response = _answer(view, request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
+
+
+def _answer(view: Callable[..., HttpResponse], request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    try:
+        return view(request, *args, **kwargs)
+    except ApiError as exc:
+        return error(exc.status, str(exc))
+    except AuthError as exc:
+        return error(403, str(exc))
+    except ParamError as exc:
+        return error(400, str(exc))
+    except NotConfigured as exc:
+        logger.error("pipes: %s", exc)  # names the variable, never its value
+        return error(503, NO_ADMIN_TOKEN)
+    except PipeMisconfigured as exc:
+        logger.error("pipes: %s is misconfigured: %s", request.path, exc)
+        return error(500, f"the pipe is misconfigured: {exc}")
+    except DataError as exc:
+        logger.warning("pipes: %s: query failed for its params: %s", request.path, exc)
+        return error(400, "the query failed for these param values")
+    except DatabaseError as exc:
+        logger.error("pipes: %s: analytics database error: %s", request.path, exc)
+        return error(503, "the analytics database is unavailable")
+    except Exception:
+        logger.exception("pipes: %s: unexpected error", request.path)
+        return error(500, "internal error")
+
+
+def token_from(request: HttpRequest) -> str | None:
+    """The Bearer token of the Authorization header, else ``?token=``."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise AuthError("use Authorization: Bearer <token>")
+        return value.strip()
+    return request.GET.get("token")
+
+
+def describe(pipe: Pipe) -> dict:
+    """A pipe in the listing, in Tinybird's shape (``endpoint`` is the path to read it)."""
+    return {
+        "id": pipe.pipe_id,
+        "name": pipe.name,
+        "description": pipe.description,
+        "type": "endpoint",
+        "endpoint": f"/v0/pipes/{pipe.name}.json",
+        "created_at": pipe.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "updated_at": pipe.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "params": [
+            {"name": p.name, "type": p.type, "required": p.required, "default": p.default, "description": p.description}
+            for p in pipe.params.all()
+        ],
+    }
+
+
+@api
+def pipe_list(request: HttpRequest) -> HttpResponse:
+    credential = authenticate(token_from(request))
+    if not credential.is_admin:
+        raise AuthError("the pipe listing needs the workspace admin token")
+    pipes = Pipe.objects.prefetch_related("params").order_by("name")
+    return JsonResponse({"pipes": [describe(pipe) for pipe in pipes]})
+
+
+@api
+def pipe_data(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    credential = authenticate(token_from(request))
+    if credential.rps and not throttle.allow(credential.name, credential.rps):
+        response = error(429, f"rate limit exceeded: {credential.rps} requests per second")
+        response["Retry-After"] = "1"
+        return response
+    candidates = list(Pipe.objects.filter(Q(name=name) | Q(pipe_id=name)).prefetch_related("params"))
+    pipe = next((p for p in candidates if p.name == name), candidates[0] if candidates else None)
+    if pipe is None:
+        # 404 only to a credential that names this pipe: others learn nothing of what exists.
+        if could_read(credential, name):
+            raise ApiError(404, f"pipe {name} does not exist")
+        raise AuthError("the token has no PIPES:READ scope for this pipe")
+    scope = scope_for(credential, pipe.name, pipe.pipe_id)
+    declared = list(pipe.params.all())
+    values = resolve_params(declared, dict(request.GET.lists()), scope.fixed_params)
+    result = execute(pipe, declared, values)
+    render, content_type = RENDERERS[fmt]
+    response = HttpResponse(render(result), content_type=content_type)
+    if result.truncated:
+        response["X-Pipes-Truncated"] = f"only the first {len(result.rows)} rows were returned"
+    return response
+
+
+@api
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    authenticate(token_from(request))  # a bad token gets its 403 first, whatever the path
+    raise ApiError(404, "not found: read a pipe at /v0/pipes/<name>.json, .csv or .ndjson")
