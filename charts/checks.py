@@ -1,1 +1,213 @@
-"""System checks for configuration Panes depends on (ids charts.E0xx / charts.W0xx)."""
+"""System checks for configuration Panes depends on (ids charts.E0xx / charts.W0xx), and the
+"fail-closed gaps" computation the admin shows too.
+
+- charts.E001  a workspace's signing-key variable is not set
+- charts.E002  a workspace's signing key is shorter than 32 bytes
+- charts.W001  a chart on a dashboard a tenant sees needs tenant params that tenant has no rule for
+- charts.W002  a chart filters by no tenant param and is not marked "same data for every tenant"
+
+They read the database, so like Django's own database checks they are tagged ``database`` and run
+only when databases are given (``manage.py check --database default``, ``migrate``); before the
+tables exist they stay silent instead of crashing.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, router, transaction
+from django.db.models import Prefetch
+
+from . import tokens
+from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule, Workspace
+from .signing import read_signing_key
+
+KEY_SET = "set"
+KEY_MISSING = "missing"
+KEY_TOO_SHORT = "too short"
+
+
+def signing_key_status(variable: str) -> tuple[str, str]:
+    """("set" | "missing" | "too short", explanation) for a signing-key variable.
+
+    The explanation names the variable only; the key itself goes no further than signing.py.
+    """
+    try:
+        read_signing_key(variable)
+    except tokens.SigningKeyError as exc:
+        if os.environ.get(variable):
+            return KEY_TOO_SHORT, str(exc)
+        return KEY_MISSING, str(exc)
+    return KEY_SET, f"{variable} holds a key of at least {tokens.MIN_KEY_BYTES} bytes."
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A chart a tenant can see whose tile fails closed for that tenant.
+
+    ``missing`` names the params without a rule; it is empty for a chart that filters by no
+    param at all and is not marked shared (it fails closed for every tenant).
+    """
+
+    chart: Chart
+    tenant: Tenant
+    missing: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        if not self.missing:
+            return "the chart has no tenant params and is not marked shared"
+        return "no rule for " + ", ".join(self.missing)
+
+
+def _needed_params(chart: Chart) -> tuple[str, ...] | None:
+    try:
+        return chart.tenant_param_names
+    except ValidationError:  # a bad name saved around the validators: treat as nothing to fix
+        return None
+
+
+def configuration_gaps(*, using: str | None = None) -> list[Gap]:
+    """Every (chart, tenant) pair where an active tenant sees the chart and it fails closed.
+
+    A constant number of queries whatever the number of tenants, dashboards and charts.
+    Mirrors tokens.build_payload chart by chart (a page can fail more: every chart sharing a
+    pipe with an unconfigured chart fails with it).
+    """
+    using = using or router.db_for_read(Tenant)
+    rules = TenantFilterRule.objects.using(using).select_related("chart__workspace")
+    tenants = list(
+        Tenant.objects.using(using).filter(is_active=True).prefetch_related(Prefetch("filter_rules", queryset=rules))
+    )
+    tiles = DashboardChart.objects.using(using).select_related("chart__workspace")
+    dashboards = list(
+        Dashboard.objects.using(using).prefetch_related("tenants", Prefetch("tiles", queryset=tiles))
+    )
+    gaps: list[Gap] = []
+    for tenant in tenants:
+        rule_specs = [
+            tokens.RuleSpec(param=r.param, value=r.value, resource=r.chart.scope_resource if r.chart_id else None)
+            for r in tenant.filter_rules.all()
+        ]
+        seen: dict[int, Chart] = {}
+        for dashboard in dashboards:
+            if dashboard.visible_to_all or any(t.pk == tenant.pk for t in dashboard.tenants.all()):
+                for tile in dashboard.tiles.all():
+                    seen.setdefault(tile.chart_id, tile.chart)
+        for chart in sorted(seen.values(), key=lambda c: (c.title, c.pk)):
+            if chart.is_shared:
+                continue
+            needed = _needed_params(chart)
+            if needed is None:
+                continue
+            if not needed:
+                gaps.append(Gap(chart, tenant, ()))
+                continue
+            _, missing = tokens.fixed_params_for(chart.scope_resource, needed, rule_specs)
+            if missing:
+                gaps.append(Gap(chart, tenant, missing))
+    return gaps
+
+
+def gaps_by_chart(gaps: Iterable[Gap]) -> dict[int, list[Gap]]:
+    result: dict[int, list[Gap]] = {}
+    for gap in gaps:
+        result.setdefault(gap.chart.pk, []).append(gap)
+    return result
+
+
+def gaps_by_tenant(gaps: Iterable[Gap]) -> dict[int, list[Gap]]:
+    result: dict[int, list[Gap]] = {}
+    for gap in gaps:
+        result.setdefault(gap.tenant.pk, []).append(gap)
+    return result
+
+
+def _charts_alias(databases: Sequence[str] | None) -> str | None:
+    """The alias holding the charts tables if the caller asked for it, else None (skip)."""
+    if not databases:
+        return None
+    alias = router.db_for_read(Workspace)
+    return alias if alias in databases else None
+
+
+@register(Tags.database)
+def check_signing_keys(app_configs=None, databases: Sequence[str] | None = None, **kwargs) -> list[CheckMessage]:
+    alias = _charts_alias(databases)
+    if alias is None:
+        return []
+    try:
+        # A savepoint, so a missing table does not break a transaction the caller may hold.
+        with transaction.atomic(using=alias):
+            workspaces = list(Workspace.objects.using(alias).order_by("name"))
+    except DatabaseError:  # no tables yet (before migrate) or no database: nothing to check
+        return []
+    messages: list[CheckMessage] = []
+    for workspace in workspaces:
+        variable = workspace.signing_key_env
+        status, _ = signing_key_status(variable)
+        if status == KEY_MISSING:
+            messages.append(
+                Error(
+                    f"Workspace {workspace.name!r}: its signing key variable {variable} is not set.",
+                    hint=f"Set {variable} (or {variable}_FILE, a file holding it) to the workspace's admin token.",
+                    obj=workspace,
+                    id="charts.E001",
+                )
+            )
+        elif status == KEY_TOO_SHORT:
+            messages.append(
+                Error(
+                    f"Workspace {workspace.name!r}: the key in {variable} is shorter than "
+                    f"{tokens.MIN_KEY_BYTES} bytes.",
+                    hint=f"Put the workspace's admin token in {variable}; HS256 keys need at least "
+                    f"{tokens.MIN_KEY_BYTES} bytes.",
+                    obj=workspace,
+                    id="charts.E002",
+                )
+            )
+    return messages
+
+
+@register(Tags.database)
+def check_tenant_rules(app_configs=None, databases: Sequence[str] | None = None, **kwargs) -> list[CheckMessage]:
+    alias = _charts_alias(databases)
+    if alias is None:
+        return []
+    try:
+        with transaction.atomic(using=alias):
+            gaps = configuration_gaps(using=alias)
+            charts = list(Chart.objects.using(alias).select_related("workspace").order_by("title", "pk"))
+    except DatabaseError:
+        return []
+    messages: list[CheckMessage] = []
+    for gap in gaps:
+        if not gap.missing:
+            continue  # reported once per chart as W002 below
+        params = ", ".join(gap.missing)
+        messages.append(
+            Warning(
+                f"Chart {gap.chart.title!r} is on a dashboard tenant {gap.tenant.name!r} sees, but "
+                f"{gap.tenant.name!r} has no rule for {params}; its tile fails closed for them.",
+                hint=f"Add a filter rule for {params} to tenant {gap.tenant.name!r} (tenant-wide or for this "
+                "chart), or take the chart off the dashboards that tenant sees.",
+                obj=gap.chart,
+                id="charts.W001",
+            )
+        )
+    for chart in charts:
+        if not chart.is_shared and _needed_params(chart) == ():
+            messages.append(
+                Warning(
+                    f"Chart {chart.title!r} filters by no tenant param and is not marked as the same data for "
+                    "every tenant; its tile fails closed for everyone.",
+                    hint="Set the chart's tenant params (or its workspace's default), or tick "
+                    "'same data for every tenant' if its data really is identical for all.",
+                    obj=chart,
+                    id="charts.W002",
+                )
+            )
+    return messages

@@ -1,0 +1,112 @@
+"""Admin forms: the chart form that reads a pasted Tinybird snippet, and typed filter rules."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import Chart, TenantFilterRule, coerce_rule_value
+from .snippets import SnippetError, parse_chart_snippet, redact_tokens
+
+
+class ChartAdminForm(forms.ModelForm):
+    """A chart, with a "Tinybird snippet or URL" field that is parsed, never stored.
+
+    The parsed host, region, pipe and chart id go into the chart; the token the snippet may
+    carry is dropped by the parser.
+    """
+
+    snippet = forms.CharField(
+        label="Tinybird snippet or URL",
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="For Tinybird-hosted charts: in Tinybird, open the chart's code view (&lt;&gt;), choose the "
+        "iframe example and paste it here (or only its URL). Any token in it is ignored. Leave blank to keep "
+        "the chart it points at now.",
+    )
+
+    class Meta:
+        model = Chart
+        exclude = ["embed_host", "embed_region", "embed_chart_uuid"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "pipe_name" in self.fields:
+            # A pasted snippet names the pipe; the field is then only needed for Panes charts.
+            self.fields["pipe_name"].required = False
+            self.fields["pipe_name"].help_text = "Filled in from the snippet for Tinybird-hosted charts."
+
+    def clean_snippet(self) -> str:
+        text = self.cleaned_data.get("snippet", "")
+        if not text:
+            return ""
+        # If the form is shown again (this or another field has an error), it shows the paste
+        # without the token it may carry.
+        key = self.add_prefix("snippet")
+        self.data = self.data.copy()
+        self.data[key] = redact_tokens(self.data.get(key, ""))
+        try:
+            parsed = parse_chart_snippet(text)
+        except SnippetError as exc:
+            raise ValidationError(str(exc), code="bad_snippet") from None
+        self._parsed_snippet = parsed
+        return ""  # nothing of the pasted text is kept, the token least of all
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        parsed = getattr(self, "_parsed_snippet", None)
+        kind = cleaned.get("kind")
+        if parsed is not None:
+            if kind != Chart.Kind.TINYBIRD:
+                self.add_error("snippet", "A snippet is only for Tinybird-hosted charts; set the kind to Tinybird.")
+                return cleaned
+            self.instance.embed_host = parsed.host
+            self.instance.embed_region = parsed.region
+            self.instance.embed_chart_uuid = parsed.chart_uuid
+            pipe_name = cleaned.get("pipe_name")
+            if pipe_name and pipe_name != parsed.pipe_name:
+                self.add_error(
+                    "pipe_name",
+                    f"The snippet is a chart of pipe {parsed.pipe_name!r}, not {pipe_name!r}. "
+                    "Clear this field to take the snippet's.",
+                )
+                return cleaned
+            cleaned["pipe_name"] = parsed.pipe_name
+        elif kind == Chart.Kind.TINYBIRD and not self.instance.embed_chart_uuid and "snippet" not in self.errors:
+            self.add_error("snippet", "A Tinybird-hosted chart needs its iframe snippet or URL.")
+        if not cleaned.get("pipe_name") and "pipe_name" not in self.errors and "snippet" not in self.errors:
+            self.add_error("pipe_name", "Name the pipe this chart reads.")
+        workspace = cleaned.get("workspace")
+        if kind == Chart.Kind.TINYBIRD and workspace is not None and workspace.is_builtin:
+            self.add_error(
+                "workspace",
+                "A Tinybird-hosted chart needs a Tinybird workspace (one with an API host); "
+                f"{workspace.name!r} is Panes' built-in host.",
+            )
+        return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # Chart.clean reports a missing snippet on "kind"; this form already said it on the snippet.
+        if "snippet" in self.errors and "kind" in self.errors:
+            del self.errors["kind"]
+
+
+class TenantFilterRuleForm(forms.ModelForm):
+    """A rule whose value must read as its type; the value is stored normalised."""
+
+    class Meta:
+        model = TenantFilterRule
+        fields = ["tenant", "param", "value_type", "value", "chart"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        value, value_type = cleaned.get("value"), cleaned.get("value_type")
+        if value is not None and value_type:
+            try:
+                typed = coerce_rule_value(value, value_type)
+            except ValueError as exc:
+                self.add_error("value", str(exc))
+            else:
+                cleaned["value"] = str(typed).lower() if isinstance(typed, bool) else str(typed)
+        return cleaned
