@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 
-from .models import Dashboard, DashboardChart, Membership, Tenant
+from .models import Chart, Dashboard, DashboardChart, Membership, Tenant
 
 SESSION_KEY = "panes.tenant_id"
 
@@ -67,3 +67,21 @@ def dashboard_for(request: HttpRequest, slug: str) -> Dashboard:
         )
     except Dashboard.DoesNotExist:
         raise Http404("No such dashboard") from None
+
+
+def chart_for(request: HttpRequest, chart_id: int) -> Chart:
+    """A Panes-rendered chart on a dashboard the active tenant can see, or 404.
+
+    Staff who may preview dashboards as any tenant see any Panes chart: the frame carries only
+    display config, and which rows it can read is decided by the token it is given.
+    """
+    charts = Chart.objects.select_related("workspace").filter(kind=Chart.Kind.PANES)
+    if not request.user.has_perm("charts.preview_dashboard"):
+        tenant = active_tenant(request)
+        if tenant is None:
+            raise Http404("No organisation")
+        charts = charts.filter(dashboards__in=Dashboard.objects.visible_to(tenant).values("pk"))
+    try:
+        return charts.distinct().get(pk=chart_id)
+    except Chart.DoesNotExist:
+        raise Http404("No such chart") from None

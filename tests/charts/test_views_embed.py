@@ -1,0 +1,75 @@
+"""/embed/<slug>/: the same grid without chrome, and the only page other origins may frame."""
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
+from tests.conftest import LOCAL_KEY_ENV
+
+INTRANET = "https://intranet.example.com"
+
+
+@pytest.fixture(autouse=True)
+def known_key(monkeypatch) -> None:
+    monkeypatch.setenv(LOCAL_KEY_ENV, KNOWN_KEY)
+
+
+@pytest.fixture
+def board(workspace, acme):
+    return make_dashboard("sales", acme, charts=[make_chart(workspace)])
+
+
+def embed_url(slug: str = "sales") -> str:
+    return reverse("charts:embed", args=[slug])
+
+
+def test_it_renders_the_grid_without_site_chrome(alice_client, board) -> None:
+    response = alice_client.get(embed_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "data-panes-grid" in html and "<iframe" in html
+    assert 'class="topbar"' not in html and "Log out" not in html
+
+
+@override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET])
+def test_the_allowed_origins_may_frame_the_embed_view(alice_client, board) -> None:
+    response = alice_client.get(embed_url())
+    assert response["Content-Security-Policy"] == f"frame-ancestors 'self' {INTRANET}"
+    assert "X-Frame-Options" not in response
+
+
+@override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET])
+def test_every_other_page_forbids_framing(alice_client, board) -> None:
+    for url in (reverse("charts:dashboard_list"), reverse("charts:dashboard", args=["sales"]), reverse("charts:dashboard_token", args=["sales"]), reverse("login")):
+        response = alice_client.get(url)
+        assert response["Content-Security-Policy"] == "frame-ancestors 'none'", url
+        assert response["X-Frame-Options"] == "DENY", url
+
+
+@override_settings(PANES_EMBED_ALLOWED_ORIGINS=[])
+def test_without_allowed_origins_only_panes_frames_the_embed_view(alice_client, board) -> None:
+    assert alice_client.get(embed_url())["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+
+@override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET, "https://evil.example; script-src *"])
+def test_a_malformed_origin_cannot_inject_a_directive(alice_client, board) -> None:
+    policy = alice_client.get(embed_url())["Content-Security-Policy"]
+    assert policy == f"frame-ancestors 'self' {INTRANET}"
+
+
+def test_other_tenants_dashboards_are_404(bob_client, board) -> None:
+    assert bob_client.get(embed_url()).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_login(client, board) -> None:
+    response = client.get(embed_url())
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_missing_key_is_a_503_inside_the_embed_too(monkeypatch, alice_client, board) -> None:
+    monkeypatch.delenv(LOCAL_KEY_ENV)
+    response = alice_client.get(embed_url())
+    assert response.status_code == 503
+    assert "Charts are unavailable" in response.content.decode()
