@@ -1,0 +1,55 @@
+# Panes: `make run` serves the demo, `make test` runs the suite. Both set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+ECHARTS := static/vendor/echarts.common.min.js
+
+.PHONY: run test setup venv assets browser-deps serve bench clean
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+	@echo "Panes demo on http://$(HOST):$(PORT)/  (logins in README.md)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production-style serving: gunicorn + WhiteNoise with hashed, compressed static files.
+serve: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	PORT=$(PORT) HOST=$(HOST) $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
+
+test: setup browser-deps
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run.py
+
+setup: venv assets .env
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+assets: $(ECHARTS)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+$(ECHARTS): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/echarts/dist/echarts.common.min.js $@
+
+.env:
+	$(PY) scripts/write_env.py .env
+
+# Browser tests drive Debian's chromium; install it when missing (CI runs as root).
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing chromium from Debian's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles test-output
