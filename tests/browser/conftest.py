@@ -168,7 +168,7 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def context(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context = browser.new_context(viewport={"width": 1280, "height": 2400}, locale="en-US")
     yield context
     context.close()
 
