@@ -68,6 +68,25 @@ def plan_for(
     )
 
 
+def sign_and_record(payload: dict, *, user, tenant: Tenant, workspace: Workspace, dashboard: Dashboard | None) -> str:
+    """Sign ``payload`` with the workspace's key and write its one TokenGrant.
+
+    Raises tokens.SigningKeyError (naming the variable, never the key) when the key is unusable.
+    """
+    token = tokens.sign(payload, read_signing_key(workspace.signing_key_env))
+    TokenGrant.objects.create(
+        user=user,
+        tenant=tenant,
+        workspace=workspace,
+        dashboard=dashboard,
+        payload=payload,
+        fingerprint=tokens.fingerprint(token),
+        issued_at=datetime.fromtimestamp(payload["iat"], timezone.utc),
+        expires_at=datetime.fromtimestamp(payload["exp"], timezone.utc),
+    )
+    return token
+
+
 def _cache_key(tenant: Tenant, workspace: Workspace, dashboard: Dashboard | None) -> str:
     return f"{tenant.pk}:{workspace.pk}:{dashboard.pk if dashboard else '-'}"
 
@@ -122,20 +141,9 @@ def workspace_token(
         )
 
     try:
-        key_bytes = read_signing_key(workspace.signing_key_env)
+        token = sign_and_record(plan.payload, user=request.user, tenant=tenant, workspace=workspace, dashboard=dashboard)
     except tokens.SigningKeyError as exc:
         return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=str(exc))
-    token = tokens.sign(plan.payload, key_bytes)
-    TokenGrant.objects.create(
-        user=request.user,
-        tenant=tenant,
-        workspace=workspace,
-        dashboard=dashboard,
-        payload=plan.payload,
-        fingerprint=tokens.fingerprint(token),
-        issued_at=datetime.fromtimestamp(plan.payload["iat"], timezone.utc),
-        expires_at=datetime.fromtimestamp(plan.payload["exp"], timezone.utc),
-    )
     cache[key] = {"token": token, "exp": plan.payload["exp"], "digest": digest, "payload": plan.payload}
     request.session[SESSION_KEY] = cache
     return PageToken(workspace, token, plan.payload["exp"], plan.payload, dict(plan.unconfigured))

@@ -15,8 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Prefetch
 
 from charts import grants, tokens
-from charts.models import Dashboard, DashboardChart, Membership, Tenant, TokenGrant
-from charts.signing import read_signing_key
+from charts.models import Dashboard, DashboardChart, Membership, Tenant
 
 
 class Command(BaseCommand):
@@ -60,20 +59,11 @@ class Command(BaseCommand):
                 self.stdout.write("No scopes: no token minted for this workspace.")
                 continue
             try:
-                key = read_signing_key(workspace.signing_key_env)
+                token = grants.sign_and_record(
+                    plan.payload, user=member, tenant=chosen, workspace=workspace, dashboard=board
+                )
             except tokens.SigningKeyError as exc:
                 raise CommandError(f"Workspace {workspace.name!r}: {exc}") from None
-            token = tokens.sign(plan.payload, key)
-            TokenGrant.objects.create(
-                user=member,
-                tenant=chosen,
-                workspace=workspace,
-                dashboard=board,
-                payload=plan.payload,
-                fingerprint=tokens.fingerprint(token),
-                issued_at=datetime.fromtimestamp(plan.payload["iat"], timezone.utc),
-                expires_at=datetime.fromtimestamp(plan.payload["exp"], timezone.utc),
-            )
             self.stdout.write("Token:")
             self.stdout.write(token)
 
