@@ -93,6 +93,12 @@ class Tenant(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Optional per-user limit, put in tokens as limits.rps.",
     )
+    brand_colors = models.CharField(
+        "brand palette",
+        max_length=500,
+        blank=True,
+        help_text="Comma-separated CSS colours for Panes-rendered charts. Blank: Panes' palette.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="tenants")
 
     class Meta:
@@ -170,6 +176,13 @@ class Chart(models.Model):
     category_columns = models.CharField(max_length=500, blank=True, help_text="Comma-separated columns to plot.")
     colors = models.CharField(max_length=500, blank=True, help_text="Comma-separated CSS colours.")
     stacked = models.BooleanField(default=False)
+    filter_params = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[validate_param_list],
+        help_text="Comma-separated pipe params viewers may set from the dashboard's filters "
+        "(e.g. date_from, date_to). Params fixed by tenant rules are never settable.",
+    )
     refresh_seconds = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(5)], help_text="Redraw every N seconds (wall screens)."
     )
