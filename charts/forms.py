@@ -40,11 +40,6 @@ class ChartAdminForm(forms.ModelForm):
         text = self.cleaned_data.get("snippet", "")
         if not text:
             return ""
-        # If the form is shown again (this or another field has an error), it shows the paste
-        # without the token it may carry.
-        key = self.add_prefix("snippet")
-        self.data = self.data.copy()
-        self.data[key] = redact_tokens(self.data.get(key, ""))
         try:
             parsed = parse_chart_snippet(text)
         except SnippetError as exc:
@@ -84,6 +79,15 @@ class ChartAdminForm(forms.ModelForm):
                 f"{workspace.name!r} is Panes' built-in host.",
             )
         return cleaned
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # If the form is shown again (any field has an error, the paste itself included, even one
+        # refused before it is parsed), it shows the paste without the token it may carry.
+        key = self.add_prefix("snippet")
+        if self.is_bound and self.data.get(key):
+            self.data = self.data.copy()
+            self.data[key] = redact_tokens(self.data[key])
 
     def _post_clean(self) -> None:
         super()._post_clean()

@@ -116,7 +116,10 @@ def _datetime(value: object, bad: ValueError) -> datetime:
     else:
         raise bad
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # e.g. 9999-12-31 23:59:59-01:00 is past year 9999 in UTC
+            raise bad from None
     return moment
 
 

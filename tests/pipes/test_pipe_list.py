@@ -21,6 +21,17 @@ def test_the_admin_token_lists_pipes_in_tinybirds_shape(api, sales, admin_token)
     assert response["Cache-Control"] == "no-store"
 
 
+def test_each_pipe_lists_its_node_with_sql_and_params_as_tinybird_does(api, sales, admin_token):
+    [pipe] = api.get("/v0/pipes", admin_token).json()["pipes"]
+    [node] = pipe["nodes"]
+    assert node["name"] == "sales_0"
+    assert node["sql"] == sales.sql
+    assert [p["name"] for p in node["params"]] == ["company_id", "date_from", "min_quantity", "paid"]
+    assert {k: node["params"][0][k] for k in ("name", "type", "required", "default")} == {
+        "name": "company_id", "type": "String", "required": True, "default": ""
+    }
+
+
 def test_a_jwt_cannot_list_pipes(api, sales, make_token):
     response = api.get("/v0/pipes", make_token([scope("sales", company_id="acme")]))
     assert response.status_code == 403

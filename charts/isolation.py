@@ -1,0 +1,416 @@
+"""The isolation audit behind ``manage.py check_isolation``: pure logic over plain data.
+
+Given, for every tenant and every dashboard it sees, the charts and the token plan Panes would
+mint (``tokens.MintPlan``), and each workspace's pipe listing (Tinybird's ``GET /v0/pipes``
+document, with each pipe's nodes, their SQL and params), this module says per chart and tenant
+what the token carries, and finds every configuration under which one tenant could read
+another's rows:
+
+- ``same-values``: two tenants' tokens fix the same values on the same pipe (for every param
+  both fix), so each reads the other's rows;
+- ``param-unused``: a pipe's SQL does not use a param it is supposed to filter tenants by, so the
+  fixed value changes nothing;
+- ``param-optional``: a pipe declares a tenant param optional, so any token without it (or a
+  shared chart's) reads every tenant's rows;
+- ``shared-and-filtered``: a chart marked "same data for every tenant" reads, unfiltered, a pipe
+  another chart says must be filtered per tenant;
+- ``unfiltered``: a chart that is not marked shared would get a scope without fixed params.
+
+Warnings (not isolation failures): a listing that cannot be read, a pipe the host does not list,
+a chart whose saved tenant params are invalid. No ORM, no HTTP, no settings here: the command
+gathers the data, so every rule is testable on its own.
+
+The SQL checks are textual: a param counts as used when it appears, outside comments, in a
+template expression (``{{ company_id }}``, ``{{ String(company_id) }}``, ``{% if defined(company_id) %}``).
+They catch a filter that was deleted or commented out, not one written to be useless.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from .tokens import MintPlan
+
+FILTERED = "tenant-filtered"
+SHARED = "shared on purpose"
+NOT_CONFIGURED = "not configured"
+
+ERROR = "error"
+WARNING = "warning"
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartInfo:
+    """What the audit needs to know of a chart."""
+
+    key: int | str  # the chart's id, as in ``MintPlan.unconfigured``
+    title: str
+    workspace: str  # the workspace's name
+    pipe: str  # the pipe's name
+    resource: str  # the token scope's resource: the pipe id when set, else its name
+    tenant_params: tuple[str, ...]
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    name: str
+    type: str = ""
+    required: bool | None = None  # None: the listing does not say
+    default: object = None
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    name: str
+    sql: str
+    params: tuple[ParamInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class PipeInfo:
+    id: str
+    name: str
+    nodes: tuple[NodeInfo, ...] = ()
+    params: tuple[ParamInfo, ...] = ()
+
+    def declarations(self, param: str) -> list[ParamInfo]:
+        """Every declaration of ``param``: the pipe's own and its nodes'."""
+        found = [p for p in self.params if p.name == param]
+        for node in self.nodes:
+            found.extend(p for p in node.params if p.name == param)
+        return found
+
+    def uses(self, param: str) -> bool:
+        return any(sql_uses_param(node.sql, param) for node in self.nodes)
+
+
+class ListingError(ValueError):
+    """A pipe listing that is not in Tinybird's shape."""
+
+
+def parse_listing(document: object) -> dict[str, PipeInfo]:
+    """Pipes by name AND by id from a ``GET /v0/pipes`` document; ListingError if it is not one.
+
+    Lenient inside a pipe (a field missing or of another type is left out), strict about the
+    outer shape, so that a wrong URL is not mistaken for an empty workspace.
+    """
+    if not isinstance(document, dict) or not isinstance(document.get("pipes"), list):
+        raise ListingError('the answer has no "pipes" list')
+    pipes: dict[str, PipeInfo] = {}
+    for raw in document["pipes"]:
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            continue
+        nodes = tuple(
+            NodeInfo(
+                name=str(node.get("name", "")),
+                sql=node["sql"] if isinstance(node.get("sql"), str) else "",
+                params=_params(node.get("params")),
+            )
+            for node in raw.get("nodes") or ()
+            if isinstance(node, dict)
+        )
+        pipe = PipeInfo(id=str(raw.get("id") or ""), name=raw["name"], nodes=nodes, params=_params(raw.get("params")))
+        pipes[pipe.name] = pipe
+        if pipe.id:
+            pipes.setdefault(pipe.id, pipe)
+    return pipes
+
+
+def _params(raw: object) -> tuple[ParamInfo, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        ParamInfo(
+            name=p["name"],
+            type=str(p.get("type") or ""),
+            required=p["required"] if isinstance(p.get("required"), bool) else None,
+            default=p.get("default"),
+        )
+        for p in raw
+        if isinstance(p, dict) and isinstance(p.get("name"), str)
+    )
+
+
+# --- reading SQL ----------------------------------------------------------------------------------
+
+_TEMPLATE_RE = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+_STRING_RE = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"", re.S)
+
+
+def strip_comments(sql: str) -> str:
+    """``sql`` without ``--`` and ``/* */`` comments and Tinybird's ``{# #}``, quotes respected."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"`":
+            j = i + 1
+            while j < n and sql[j] != ch:
+                j += 2 if sql[j] == "\\" else 1
+            out.append(sql[i : j + 1])
+            i = j + 1
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j
+        elif sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            out.append(" ")
+        elif sql.startswith("{#", i):
+            j = sql.find("#}", i + 2)
+            i = n if j < 0 else j + 2
+            out.append(" ")
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def sql_uses_param(sql: str, param: str) -> bool:
+    """Whether ``param`` appears in a template expression of ``sql`` outside comments (and not
+    merely inside a string within the expression, such as a description)."""
+    word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(param)}(?![A-Za-z0-9_])")
+    for match in _TEMPLATE_RE.finditer(strip_comments(sql)):
+        inside = _STRING_RE.sub("''", match.group(1) if match.group(1) is not None else match.group(2))
+        if word.search(inside):
+            return True
+    return False
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One chart on one dashboard, as one tenant's token would serve it."""
+
+    dashboard: str
+    chart: ChartInfo
+    tenant: str
+    status: str  # FILTERED | SHARED | NOT_CONFIGURED
+    fixed_params: Mapping[str, object] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def detail(self) -> str:
+        if self.note:
+            return self.note
+        if self.status == FILTERED:
+            return format_params(self.fixed_params)
+        if self.status == SHARED:
+            return "same data for every tenant"
+        if self.missing:
+            return "no rule for " + ", ".join(self.missing)
+        return "no tenant params and not marked shared"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # ERROR | WARNING
+    code: str
+    workspace: str
+    pipe: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.workspace}/{self.pipe}" if self.pipe else self.workspace
+        return f"{self.severity.upper()} {self.code} [{where}]: {self.message}"
+
+
+def format_params(params: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in sorted(params.items())) or "(none)"
+
+
+def rows_for(*, dashboard: str, tenant: str, charts: Sequence[ChartInfo], plan: MintPlan) -> list[Row]:
+    """The rows of one dashboard's charts on one workspace, for one tenant, from its plan."""
+    scopes = {scope["resource"]: scope.get("fixed_params") or {} for scope in plan.payload["scopes"]}
+    rows = []
+    for chart in charts:
+        base = {"dashboard": dashboard, "chart": chart, "tenant": tenant}
+        if chart.key in plan.unconfigured:
+            rows.append(Row(**base, status=NOT_CONFIGURED, missing=tuple(plan.unconfigured[chart.key])))
+        elif chart.resource not in scopes:
+            # Minting left its pipe out without naming this chart: another chart on the pipe
+            # filters by nothing and is not marked shared.
+            note = "no scope: another chart on its pipe has no tenant params and is not marked shared"
+            rows.append(Row(**base, status=NOT_CONFIGURED, note=note))
+        elif scopes[chart.resource]:
+            rows.append(Row(**base, status=FILTERED, fixed_params=dict(scopes[chart.resource])))
+        else:
+            rows.append(Row(**base, status=SHARED if chart.shared else FILTERED))
+    return rows
+
+
+def _comparable(value: object) -> str:
+    """A value as a chart host would compare it once coerced: 1, 1.0 and "1" are the same."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def overlap_findings(rows: Iterable[Row]) -> list[Finding]:
+    """Tenants whose tokens fix the same value for every param both fix on the same pipe."""
+    fixed_by_pipe: dict[tuple[str, str], dict[str, set[tuple]]] = {}
+    for row in rows:
+        if row.status == FILTERED and row.fixed_params:
+            items = tuple(sorted(row.fixed_params.items()))
+            fixed_by_pipe.setdefault((row.chart.workspace, row.chart.pipe), {}).setdefault(row.tenant, set()).add(items)
+    findings = []
+    for (workspace, pipe), by_tenant in sorted(fixed_by_pipe.items()):
+        seen: set[tuple] = set()
+        for first, second in combinations(sorted(by_tenant), 2):
+            for a in sorted(by_tenant[first], key=repr):
+                for b in sorted(by_tenant[second], key=repr):
+                    da, db = dict(a), dict(b)
+                    common = sorted(set(da) & set(db))
+                    if not common or any(_comparable(da[p]) != _comparable(db[p]) for p in common):
+                        continue
+                    shared_values = {p: da[p] for p in common}
+                    key = (first, second, tuple(shared_values.items()))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    findings.append(
+                        Finding(
+                            ERROR,
+                            "same-values",
+                            workspace,
+                            pipe,
+                            f"tenants {first} and {second} both fix {format_params(shared_values)}: "
+                            "each can read the other's rows.",
+                        )
+                    )
+    return findings
+
+
+def shared_findings(rows: Iterable[Row], charts: Iterable[ChartInfo]) -> list[Finding]:
+    """Unfiltered reads of pipes that some chart says must be filtered per tenant, and scopes
+    without fixed params for charts not marked shared."""
+    rows = list(rows)
+    filtering: dict[tuple[str, str], dict[str, ChartInfo]] = {}
+    for chart in charts:
+        if chart.tenant_params and not chart.shared:
+            filtering.setdefault((chart.workspace, chart.pipe), {})[chart.title] = chart
+    findings = []
+    reported: set[tuple] = set()
+    for row in rows:
+        where = (row.chart.workspace, row.chart.pipe)
+        if row.status == SHARED and where in filtering and (where, row.chart.title) not in reported:
+            reported.add((where, row.chart.title))
+            other = next(iter(sorted(filtering[where])))
+            params = ", ".join(filtering[where][other].tenant_params)
+            findings.append(
+                Finding(
+                    ERROR,
+                    "shared-and-filtered",
+                    *where,
+                    f"chart {row.chart.title!r} is marked shared and reads the pipe unfiltered, but chart "
+                    f"{other!r} filters it by {params}: the shared chart's token reads every tenant's rows.",
+                )
+            )
+        if row.status == FILTERED and not row.fixed_params and (where, row.chart.title, "u") not in reported:
+            reported.add((where, row.chart.title, "u"))
+            findings.append(
+                Finding(
+                    ERROR,
+                    "unfiltered",
+                    *where,
+                    f"chart {row.chart.title!r} is not marked shared but its token would read the pipe "
+                    "with no fixed params.",
+                )
+            )
+    return findings
+
+
+def pipe_findings(charts: Iterable[ChartInfo], listings: Mapping[str, Mapping[str, PipeInfo] | None]) -> list[Finding]:
+    """SQL and param checks of every pipe a chart says it filters by tenant params.
+
+    ``listings`` maps a workspace name to its parsed listing, or None when it could not be read
+    (the caller reports why, once per workspace).
+    """
+    needed: dict[tuple[str, str], dict[str, None]] = {}
+    resources: dict[tuple[str, str], list[str]] = {}
+    for chart in charts:
+        if chart.shared or not chart.tenant_params:
+            continue
+        key = (chart.workspace, chart.pipe)
+        needed.setdefault(key, {}).update(dict.fromkeys(chart.tenant_params))
+        resources.setdefault(key, []).append(chart.resource)
+    findings = []
+    for (workspace, name), params in sorted(needed.items()):
+        listing = listings.get(workspace)
+        if listing is None:
+            continue
+        pipe = next((listing[r] for r in [*resources[(workspace, name)], name] if r in listing), None)
+        if pipe is None:
+            findings.append(
+                Finding(WARNING, "pipe-missing", workspace, name, "the chart host does not list this pipe; its charts fail.")
+            )
+            continue
+        for param in params:
+            if not pipe.uses(param):
+                findings.append(
+                    Finding(
+                        ERROR,
+                        "param-unused",
+                        workspace,
+                        name,
+                        f"the SQL does not use {param}, which it is supposed to filter tenants by: "
+                        "the fixed value changes nothing and every tenant's rows are returned.",
+                    )
+                )
+            declared = [p.required for p in pipe.declarations(param)]
+            if False in declared and True not in declared:
+                findings.append(
+                    Finding(
+                        ERROR,
+                        "param-optional",
+                        workspace,
+                        name,
+                        f"the pipe declares its tenant param {param} optional: a token without it "
+                        "(or a shared chart's) reads every tenant's rows. Make it required.",
+                    )
+                )
+    return findings
+
+
+def audit(
+    rows: Sequence[Row], charts: Sequence[ChartInfo], listings: Mapping[str, Mapping[str, PipeInfo] | None]
+) -> list[Finding]:
+    """Every finding, errors first."""
+    findings = [*overlap_findings(rows), *shared_findings(rows, charts), *pipe_findings(charts, listings)]
+    return sorted(findings, key=lambda f: (f.severity != ERROR, f.workspace, f.pipe, f.code, f.message))
+
+
+def table(headers: Sequence[str], lines: Iterable[Sequence[str]]) -> list[str]:
+    """A plain text table, columns padded to their widest cell."""
+    lines = [tuple(str(cell) for cell in line) for line in lines]
+    widths = [max([len(h), *(len(line[i]) for line in lines)]) for i, h in enumerate(headers)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*headers).rstrip(), fmt.format(*("-" * w for w in widths)).rstrip()]
+    out.extend(fmt.format(*line).rstrip() for line in lines)
+    return out
+
+
+def row_table(rows: Iterable[Row]) -> list[str]:
+    return table(
+        ["DASHBOARD", "CHART", "TENANT", "STATUS", "DETAILS"],
+        ((r.dashboard, r.chart.title, r.tenant, r.status, r.detail) for r in rows),
+    )
+
+
+def finding_table(findings: Iterable[Finding]) -> list[str]:
+    return table(
+        ["SEVERITY", "PROBLEM", "WORKSPACE", "PIPE", "DETAILS"],
+        ((f.severity, f.code, f.workspace, f.pipe or "-", f.message) for f in findings),
+    )
