@@ -1,10 +1,12 @@
 """Tokens for a page: reuse the one cached in the session, or mint, sign and audit a new one.
 
-One token per session, tenant, workspace and dashboard. It is reused until it is near expiry or
-the scopes it would carry change; every real mint writes exactly one TokenGrant.
+One token per session, tenant, workspace and dashboard. It is reused until it is near expiry, the
+scopes it would carry change, or the workspace's signing key is rotated (the cache entry holds a
+short fingerprint of the key, never the key); every real mint writes exactly one TokenGrant.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -68,12 +70,20 @@ def plan_for(
     )
 
 
-def sign_and_record(payload: dict, *, user, tenant: Tenant, workspace: Workspace, dashboard: Dashboard | None) -> str:
-    """Sign ``payload`` with the workspace's key and write its one TokenGrant.
+def key_fingerprint(key: bytes) -> str:
+    """A short, one-way fingerprint of a signing key, to notice rotation (never the key itself)."""
+    return hashlib.sha256(b"panes-key-fingerprint:" + key).hexdigest()[:16]
+
+
+def sign_and_record(
+    payload: dict, *, user, tenant: Tenant, workspace: Workspace, dashboard: Dashboard | None, key: bytes | None = None
+) -> str:
+    """Sign ``payload`` with the workspace's key (``key`` if the caller already read it) and write
+    its one TokenGrant.
 
     Raises tokens.SigningKeyError (naming the variable, never the key) when the key is unusable.
     """
-    token = tokens.sign(payload, read_signing_key(workspace.signing_key_env))
+    token = tokens.sign(payload, key if key is not None else read_signing_key(workspace.signing_key_env))
     TokenGrant.objects.create(
         user=user,
         tenant=tenant,
@@ -130,20 +140,30 @@ def workspace_token(
     if not plan.payload["scopes"]:
         return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured))
 
+    try:
+        # Read on every page: a key rotated in the environment must retire the cached token.
+        signing_key = read_signing_key(workspace.signing_key_env)
+    except tokens.SigningKeyError as exc:
+        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=str(exc))
+    key_id = key_fingerprint(signing_key)
     digest = tokens.scopes_digest(plan.payload)
     cache = request.session.get(SESSION_KEY, {})
     key = _cache_key(tenant, workspace, dashboard)
     cached = cache.get(key)
     margin = settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS
-    if cached and cached["digest"] == digest and cached["exp"] - margin > now.timestamp():
+    if (
+        cached
+        and cached["digest"] == digest
+        and cached.get("key") == key_id
+        and cached["exp"] - margin > now.timestamp()
+    ):
         return PageToken(
             workspace, cached["token"], cached["exp"], cached["payload"], dict(plan.unconfigured), reused=True
         )
 
-    try:
-        token = sign_and_record(plan.payload, user=request.user, tenant=tenant, workspace=workspace, dashboard=dashboard)
-    except tokens.SigningKeyError as exc:
-        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=str(exc))
-    cache[key] = {"token": token, "exp": plan.payload["exp"], "digest": digest, "payload": plan.payload}
+    token = sign_and_record(
+        plan.payload, user=request.user, tenant=tenant, workspace=workspace, dashboard=dashboard, key=signing_key
+    )
+    cache[key] = {"token": token, "exp": plan.payload["exp"], "digest": digest, "key": key_id, "payload": plan.payload}
     request.session[SESSION_KEY] = cache
     return PageToken(workspace, token, plan.payload["exp"], plan.payload, dict(plan.unconfigured))

@@ -36,7 +36,7 @@ def test_it_renders_the_grid_without_site_chrome(alice_client, board) -> None:
 @override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET])
 def test_the_allowed_origins_may_frame_the_embed_view(alice_client, board) -> None:
     response = alice_client.get(embed_url())
-    assert response["Content-Security-Policy"] == f"frame-ancestors 'self' {INTRANET}"
+    assert response["Content-Security-Policy"].split("; ")[-1] == f"frame-ancestors 'self' {INTRANET}"
     assert "X-Frame-Options" not in response
 
 
@@ -44,19 +44,20 @@ def test_the_allowed_origins_may_frame_the_embed_view(alice_client, board) -> No
 def test_every_other_page_forbids_framing(alice_client, board) -> None:
     for url in (reverse("charts:dashboard_list"), reverse("charts:dashboard", args=["sales"]), reverse("charts:dashboard_token", args=["sales"]), reverse("login")):
         response = alice_client.get(url)
-        assert response["Content-Security-Policy"] == "frame-ancestors 'none'", url
+        assert response["Content-Security-Policy"].split("; ")[-1] == "frame-ancestors 'none'", url
         assert response["X-Frame-Options"] == "DENY", url
 
 
 @override_settings(PANES_EMBED_ALLOWED_ORIGINS=[])
 def test_without_allowed_origins_only_panes_frames_the_embed_view(alice_client, board) -> None:
-    assert alice_client.get(embed_url())["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert alice_client.get(embed_url())["Content-Security-Policy"].split("; ")[-1] == "frame-ancestors 'self'"
 
 
 @override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET, "https://evil.example; script-src *"])
 def test_a_malformed_origin_cannot_inject_a_directive(alice_client, board) -> None:
     policy = alice_client.get(embed_url())["Content-Security-Policy"]
-    assert policy == f"frame-ancestors 'self' {INTRANET}"
+    assert policy.split("; ")[-1] == f"frame-ancestors 'self' {INTRANET}"
+    assert "evil" not in policy and "script-src *" not in policy
 
 
 def test_other_tenants_dashboards_are_404(bob_client, board) -> None:

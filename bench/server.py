@@ -1,0 +1,247 @@
+"""A real Panes under gunicorn on 127.0.0.1, for load scripts and the tests that need processes.
+
+``start`` gives a server its own data folder (SQLite) or, with ``postgres=True``, its own
+PostgreSQL databases; runs the migrations and loads the demo; then starts gunicorn with
+``config/gunicorn.conf.py`` (2 workers, gthread), DEBUG off, access log off. ``start_another``
+starts a second gunicorn on the same databases and cache (two app servers behind one balancer).
+``HttpSession`` is a keep-alive HTTP client that logs in like a browser (cookies, CSRF).
+
+Everything listens on 127.0.0.1 only. tests/browser/conftest.py has its own copy of the
+server start, tuned for the browser tests (pages on localhost, API on 127.0.0.1).
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "panes-demo"
+PG_ROOT = "postgres://postgres@127.0.0.1:5432"
+CSRF_INPUT_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    port: int
+    data_dir: Path
+    env: dict
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    pg_databases: tuple[str, ...] = ()
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / f"server-{self.port}.log"
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True
+        )
+        return result.stdout
+
+    def sql(self, query: str, params: tuple = (), *, database: str = "default") -> list[tuple]:
+        """Run ``query`` (``?`` placeholders) directly on one of the server's databases."""
+        url = self.env.get("DATABASE_URL" if database == "default" else "ANALYTICS_DATABASE_URL")
+        if url:
+            import psycopg
+
+            with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+                return conn.execute(query.replace("?", "%s"), params).fetchall()
+        import sqlite3
+
+        name = "panes.sqlite3" if database == "default" else "analytics.sqlite3"
+        with sqlite3.connect(self.data_dir / name, timeout=30) as conn:
+            return conn.execute(query, params).fetchall()
+
+
+def server_env(data_dir: Path, port: int, **overrides: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ANALYTICS_DATABASE_URL", "CACHE_URL"}}
+    env.update(
+        {
+            "PANES_ENV_FILE": "",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "PANES_LOCAL_ADMIN_TOKEN": "p." + secrets.token_urlsafe(40),
+            "DATA_DIR": str(data_dir),
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "WHITENOISE_USE_FINDERS": "true",
+            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+            "PANES_LOCAL_API_ORIGIN": f"http://127.0.0.1:{port}",
+            "AXES_ENABLED": "false",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_ACCESS_LOG": "",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+def create_pg_databases(prefix: str) -> tuple[str, str]:
+    """Two fresh PostgreSQL databases (dropped first if left over); their names."""
+    names = (prefix, f"{prefix}_analytics")
+    for name in names:
+        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        psql(f'CREATE DATABASE "{name}"')
+    return names
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Panes server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"Panes server did not answer at {url}")
+
+
+def _gunicorn(server: Server) -> subprocess.Popen:
+    log = open(server.log_path, "a")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env=server.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    server.processes.append(process)
+    wait_until_up(f"{server.origin}/login/", process)
+    return process
+
+
+def start(
+    data_dir: Path, *, demo_rows: int = 20_000, postgres: bool = False, cache_url: str = "", **overrides: str
+) -> Server:
+    """Migrate, load the demo and serve it; ``postgres`` uses fresh databases named after the port."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    pg: tuple[str, ...] = ()
+    if postgres:
+        pg = create_pg_databases(f"panes_load_{port}")
+        overrides = {"DATABASE_URL": f"{PG_ROOT}/{pg[0]}", "ANALYTICS_DATABASE_URL": f"{PG_ROOT}/{pg[1]}", **overrides}
+    if cache_url:
+        overrides = {"CACHE_URL": cache_url, **overrides}
+    server = Server(port=port, data_dir=data_dir, env=server_env(data_dir, port, **overrides), pg_databases=pg)
+    server.manage("migrate", "--noinput", "-v", "0")
+    server.manage("demo", "--rows", str(demo_rows))
+    _gunicorn(server)
+    return server
+
+
+def start_another(server: Server) -> Server:
+    """A second app server on a new port, sharing ``server``'s databases, cache and keys."""
+    port = free_port()
+    env = dict(server.env, PORT=str(port), PANES_LOCAL_API_ORIGIN=f"http://127.0.0.1:{port}")
+    other = Server(port=port, data_dir=server.data_dir, env=env)
+    _gunicorn(other)
+    return other
+
+
+def stop(server: Server) -> None:
+    for process in server.processes:
+        process.terminate()
+    for process in server.processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    for name in server.pg_databases:
+        try:
+            psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except subprocess.CalledProcessError:
+            pass
+
+
+class HttpSession:
+    """One browser-like session over one keep-alive connection: cookies, CSRF, login."""
+
+    def __init__(self, port: int, timeout: float = 30) -> None:
+        self.port = port
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest):
+                # The server closed an idle keep-alive connection: reconnect once.
+                self.close()
+                if attempt == 2:
+                    raise
+        for value in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie()
+            cookie.load(value)
+            for name, morsel in cookie.items():
+                self.cookies[name] = morsel.value
+        return response.status, dict(response.headers), data
+
+    def get(self, path: str, **headers: str) -> tuple[int, dict, bytes]:
+        return self.request("GET", path, headers=headers)
+
+    def post_form(self, path: str, form: dict) -> tuple[int, dict, bytes]:
+        """POST a form with the CSRF token of the last page's cookie."""
+        form = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **form}
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": self.cookies.get("csrftoken", "")}
+        return self.request("POST", path, body=urlencode(form).encode(), headers=headers)
+
+    def login(self, username: str, password: str = PASSWORD) -> None:
+        status, _, body = self.get("/login/")
+        match = CSRF_INPUT_RE.search(body.decode())
+        if status != 200 or not match:
+            raise RuntimeError(f"no login form ({status})")
+        status, headers, _ = self.post_form("/login/", {"username": username, "password": password, "csrfmiddlewaretoken": match.group(1)})
+        if status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"{username} could not log in ({status})")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
