@@ -6,13 +6,13 @@ not all covered by the tenant's rules gets no scope at all.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import jwt
 
 ALGORITHM = "HS256"
 MIN_KEY_BYTES = 32
@@ -66,13 +66,25 @@ def fixed_params_for(resource: str, needed: Iterable[str], rules: Iterable[RuleS
     params the pipe does not filter by are left out (least privilege); pipe-specific rules always
     go in, since an admin set them for exactly this pipe.
     """
+    tenant_wide, by_resource = _split_rules(rules)
+    return _fixed_params(needed, tenant_wide, by_resource.get(resource, {}))
+
+
+def _split_rules(rules: Iterable[RuleSpec]) -> tuple[dict[str, ParamValue], dict[str, dict[str, ParamValue]]]:
+    """(tenant-wide param -> value, resource -> its own param -> value); a later rule wins."""
     tenant_wide: dict[str, ParamValue] = {}
-    pipe_specific: dict[str, ParamValue] = {}
+    by_resource: dict[str, dict[str, ParamValue]] = {}
     for rule in rules:
         if rule.resource is None:
             tenant_wide[rule.param] = rule.value
-        elif rule.resource == resource:
-            pipe_specific[rule.param] = rule.value
+        else:
+            by_resource.setdefault(rule.resource, {})[rule.param] = rule.value
+    return tenant_wide, by_resource
+
+
+def _fixed_params(
+    needed: Iterable[str], tenant_wide: Mapping[str, ParamValue], pipe_specific: Mapping[str, ParamValue]
+) -> tuple[dict, tuple[str, ...]]:
     fixed: dict[str, ParamValue] = {}
     missing: list[str] = []
     for param in needed:
@@ -104,25 +116,37 @@ def build_payload(
     the whole pipe gets no scope (every chart on it fails closed), so a token never reads a pipe
     less filtered than some chart on the page declared it must be.
     """
-    rules = tuple(rules)
-    charts = tuple(charts)
-    needed_by_resource: dict[str, dict[str, None]] = {}
-    charts_by_resource: dict[str, list[ChartSpec]] = {}
+    # resource -> (params its charts need, its charts); the rules split once, not once per pipe.
+    by_resource: dict[str, tuple[dict[str, None], list[ChartSpec]]] = {}
     for chart in charts:
-        needed_by_resource.setdefault(chart.resource, {}).update(dict.fromkeys(chart.tenant_params))
-        charts_by_resource.setdefault(chart.resource, []).append(chart)
+        group = by_resource.get(chart.resource)
+        if group is None:
+            by_resource[chart.resource] = (dict.fromkeys(chart.tenant_params), [chart])
+        else:
+            group[0].update(dict.fromkeys(chart.tenant_params))
+            group[1].append(chart)
+    tenant_wide, rules_by_resource = _split_rules(rules)
 
+    tenant_wide_only: dict[tuple[str, ...], tuple[dict, tuple[str, ...]]] = {}
     scopes: list[dict] = []
     unconfigured: dict[int | str, tuple[str, ...]] = {}
-    for resource, needed in needed_by_resource.items():
-        specs = charts_by_resource[resource]
+    for resource, (needed, specs) in by_resource.items():
         if not needed and not all(spec.shared for spec in specs):
             # A chart that filters by nothing must say so explicitly; otherwise fail closed.
             for spec in specs:
                 if not spec.shared:
                     unconfigured[spec.key] = ()
             continue
-        fixed, missing = fixed_params_for(resource, needed, rules)
+        own_rules = rules_by_resource.get(resource)
+        if own_rules:
+            fixed, missing = _fixed_params(needed, tenant_wide, own_rules)
+        else:
+            # Pipes with no rules of their own and the same params get the same fixed params.
+            shape = tuple(needed)
+            if shape not in tenant_wide_only:
+                tenant_wide_only[shape] = _fixed_params(needed, tenant_wide, {})
+            fixed, missing = tenant_wide_only[shape]
+            fixed = dict(fixed)
         if missing:
             for spec in specs:
                 unconfigured[spec.key] = missing
@@ -154,8 +178,22 @@ def check_signing_key(key: str | bytes | None, variable: str) -> bytes:
     return raw
 
 
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+_HEADER_SEGMENT = _b64(json.dumps({"alg": ALGORITHM, "typ": "JWT"}, separators=(",", ":")).encode()) + b"."
+
+
 def sign(payload: Mapping, key: bytes) -> str:
-    return jwt.encode(dict(payload), key, algorithm=ALGORITHM)
+    """The HS256 JWT of ``payload``: byte for byte what ``jwt.encode(payload, key, "HS256")`` makes
+    (compact JSON, header ``{"alg":"HS256","typ":"JWT"}``), without PyJWT's per-call header
+    assembly and key-format checks, which cost more than the signature itself (bench/mint_bench.py).
+    Time claims must already be integers, as ``build_payload`` makes them.
+    """
+    body = json.dumps(payload if isinstance(payload, dict) else dict(payload), separators=(",", ":"))
+    message = _HEADER_SEGMENT + _b64(body.encode())
+    return (message + b"." + _b64(hmac.new(key, message, hashlib.sha256).digest())).decode("ascii")
 
 
 def fingerprint(token: str) -> str:
