@@ -25,7 +25,17 @@ from django.utils.html import format_html, format_html_join
 
 from . import checks, grants
 from .forms import ChartAdminForm, TenantFilterRuleForm
-from .models import Chart, Dashboard, DashboardChart, Membership, Tenant, TenantFilterRule, TokenGrant, Workspace
+from .models import (
+    Chart,
+    Dashboard,
+    DashboardChart,
+    IntranetGroupRule,
+    Membership,
+    Tenant,
+    TenantFilterRule,
+    TokenGrant,
+    Workspace,
+)
 
 PREVIEW_PERMISSION = "charts.preview_dashboard"
 
@@ -100,7 +110,8 @@ class WorkspaceAdmin(admin.ModelAdmin):
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["user", "role", "is_active"]
+    fields = ["user", "role", "is_active", "source"]
+    readonly_fields = ["source"]
     autocomplete_fields = ["user"]
 
 
@@ -164,11 +175,22 @@ class TenantAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "tenant", "role", "is_active", "created_at"]
-    list_filter = ["role", "is_active", "tenant"]
+    list_display = ["user", "tenant", "role", "is_active", "source", "created_at"]
+    list_filter = ["role", "is_active", "source", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name", "tenant__slug"]
     list_select_related = ["user", "tenant"]
     autocomplete_fields = ["user", "tenant"]
+
+
+@admin.register(IntranetGroupRule)
+class IntranetGroupRuleAdmin(admin.ModelAdmin):
+    """Which intranet groups (from single sign-on) give membership of which tenant."""
+
+    list_display = ["group", "tenant", "role"]
+    list_filter = ["role", "tenant"]
+    search_fields = ["group", "tenant__name", "tenant__slug"]
+    list_select_related = ["tenant"]
+    autocomplete_fields = ["tenant"]
 
 
 @admin.register(TenantFilterRule)
@@ -270,9 +292,11 @@ class DashboardAdmin(admin.ModelAdmin):
     inlines = [DashboardChartInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Dashboard]:
+        # Personal dashboards are their owners' own; the admin manages the shared ones.
         return (
             super()
             .get_queryset(request)
+            .shared()
             .annotate(chart_count=Count("tiles", distinct=True))
             .prefetch_related(Prefetch("tenants", queryset=Tenant.objects.order_by("name")))
         )

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 PARAM_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
@@ -115,8 +116,19 @@ class Membership(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Added by an administrator"
+        SSO = "sso", "Intranet group (single sign-on)"
+
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
     is_active = models.BooleanField("active", default=True)
+    source = models.CharField(
+        max_length=10,
+        choices=Source.choices,
+        default=Source.ADMIN,
+        help_text="Single sign-on adds and removes its own memberships with the person's intranet "
+        "groups; it never touches those an administrator added.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -308,9 +320,39 @@ def coerce_rule_value(raw: str, value_type: str) -> str | int | float | bool:
     raise ValueError(f"Unknown value type {value_type!r}.")
 
 
+class IntranetGroupRule(models.Model):
+    """Members of an intranet group (asserted by single sign-on) belong to a tenant."""
+
+    group = models.CharField(
+        "intranet group", max_length=150, help_text="Group name as the sign-on proxy sends it; case does not matter."
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="group_rules")
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.VIEWER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("group"), "tenant", name="unique_group_rule")]
+        ordering = ["group", "tenant__name"]
+        verbose_name = "intranet group rule"
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.tenant}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.group = self.group.strip()
+        super().save(*args, **kwargs)
+
+
 class DashboardQuerySet(models.QuerySet):
+    def shared(self) -> DashboardQuerySet:
+        """Dashboards administrators publish; never anyone's personal one."""
+        return self.filter(owner__isnull=True)
+
     def visible_to(self, tenant: Tenant) -> DashboardQuerySet:
-        return self.filter(Q(visible_to_all=True) | Q(tenants=tenant)).distinct()
+        return self.shared().filter(Q(visible_to_all=True) | Q(tenants=tenant)).distinct()
+
+    def personal_to(self, user, tenant: Tenant) -> DashboardQuerySet:
+        """One person's own dashboards in one tenant."""
+        return self.filter(owner=user, owner_tenant=tenant)
 
 
 class Dashboard(models.Model):
@@ -320,12 +362,44 @@ class Dashboard(models.Model):
     visible_to_all = models.BooleanField("visible to every tenant", default=False)
     tenants = models.ManyToManyField(Tenant, blank=True, related_name="dashboards", help_text="Who else may see it.")
     charts = models.ManyToManyField(Chart, through="DashboardChart", related_name="dashboards")
+    # A personal dashboard belongs to one person in one tenant; shared dashboards have neither.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="personal_dashboards",
+        help_text="Set only on a person's own dashboard.",
+    )
+    owner_tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="personal_dashboards"
+    )
 
     objects = DashboardQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
         permissions = [("preview_dashboard", "Can preview a dashboard as any tenant")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True, owner_tenant__isnull=True)
+                | Q(owner__isnull=False, owner_tenant__isnull=False),
+                name="dashboard_owner_with_tenant",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(visible_to_all=False), name="personal_dashboard_not_for_all"
+            ),
+        ]
+
+    @property
+    def is_personal(self) -> bool:
+        return self.owner_id is not None
+
+    def clean(self) -> None:
+        if (self.owner_id is None) != (self.owner_tenant_id is None):
+            raise ValidationError("A personal dashboard needs both its owner and the owner's tenant.")
+        if self.owner_id is not None and self.visible_to_all:
+            raise ValidationError({"visible_to_all": "A personal dashboard cannot be shown to every tenant."})
 
     def __str__(self) -> str:
         return self.title
