@@ -4,8 +4,10 @@
 grid. The dashboard, embed and admin preview pages all call it and include
 ``charts/_grid.html``, which renders from exactly the dict it returns:
 
-- ``dashboard``, ``tenant``
+- ``dashboard`` (None for a single-chart embed), ``title``, ``tenant``
 - ``tiles``: a list of :class:`Tile`
+- ``filters``: the parsed :class:`charts.filters.Filters` (offered params, values, errors)
+- ``presentation``: the :class:`charts.themes.Presentation` (theme, embed switches)
 - ``page_tokens``: workspace pk -> ``grants.PageToken`` (one token per workspace)
 - ``workspaces``: ``[{"id", "expires_at"}]`` for the refresh script (no tokens)
 - ``token_error``: the first signing-key error (names the variable, never the key) or None;
@@ -17,17 +19,18 @@ grid. The dashboard, embed and admin preview pages all call it and include
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from . import grants, snippets, tenancy
-from .models import Chart, Dashboard, DashboardChart, Tenant
+from . import filters, grants, snippets, tenancy, themes
+from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule
 
 OK = "ok"
 UNCONFIGURED = "unconfigured"
@@ -51,6 +54,7 @@ class Tile:
     src: str | None = None
     expires_at: int | None = None
     missing: tuple[str, ...] = field(default_factory=tuple)  # params the tenant has no rule for
+    filter_params: tuple[str, ...] = field(default_factory=tuple)  # what the viewer may set on it
 
     @property
     def kind(self) -> str:
@@ -65,12 +69,16 @@ class Tile:
         return self.chart.workspace_id
 
 
-def frame_src(chart: Chart, token: str) -> str:
-    """The Panes frame URL; the token rides in the fragment, which browsers never send anywhere."""
-    return f"{reverse('charts:frame', args=[chart.pk])}#token={quote(token, safe='')}"
+def frame_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) -> str:
+    """The Panes frame URL; the token rides in the fragment, which browsers never send anywhere.
+
+    ``query`` carries the theme and filter values, never anything secret.
+    """
+    search = f"?{urlencode(query)}" if query else ""
+    return f"{reverse('charts:frame', args=[chart.pk])}{search}#token={quote(token, safe='')}"
 
 
-def tile_src(chart: Chart, token: str) -> str:
+def tile_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) -> str:
     """The iframe src of a chart with a token; ValueError when a Tinybird chart is incomplete."""
     if chart.kind == Chart.Kind.TINYBIRD:
         if not (chart.embed_host and chart.embed_chart_uuid):
@@ -82,48 +90,126 @@ def tile_src(chart: Chart, token: str) -> str:
             chart_uuid=chart.embed_chart_uuid,
             token=token,
         )
-    return frame_src(chart, token)
+    return frame_src(chart, token, query)
 
 
-def _tile(tile: DashboardChart, page_token: grants.PageToken | None) -> Tile:
+def _tile(
+    tile: DashboardChart, page_token: grants.PageToken | None, *, filter_params: tuple[str, ...] = (), query: Mapping[str, str] | None = None
+) -> Tile:
     chart = tile.chart
-    base = {"id": tile.pk, "chart": chart, "width": min(max(tile.width, 1), 12), "height": tile.effective_height}
+    base = {
+        "id": tile.pk,
+        "chart": chart,
+        "width": min(max(tile.width, 1), 12),
+        "height": tile.effective_height,
+        "filter_params": filter_params,
+    }
     if page_token is None or page_token.error:
         return Tile(**base, state=UNAVAILABLE, message=MSG_HOST_UNAVAILABLE)
     if chart.pk in page_token.unconfigured or not page_token.token:
         missing = tuple(page_token.unconfigured.get(chart.pk, ()))
         return Tile(**base, state=UNCONFIGURED, message=MSG_UNCONFIGURED, missing=missing)
     try:
-        src = tile_src(chart, page_token.token)
+        src = tile_src(chart, page_token.token, query)
     except ValueError:  # includes snippets.SnippetError: a stored URL that no longer validates
         return Tile(**base, state=UNAVAILABLE, message=MSG_NOT_SET_UP)
     return Tile(**base, state=OK, src=src, expires_at=page_token.expires_at)
 
 
-def dashboard_context(request: HttpRequest, *, tenant: Tenant, dashboard: Dashboard) -> dict:
+def dashboard_context(
+    request: HttpRequest,
+    *,
+    tenant: Tenant,
+    dashboard: Dashboard,
+    query: Mapping | None = None,
+    presentation: themes.Presentation | None = None,
+) -> dict:
     """Everything ``charts/_grid.html`` needs for ``dashboard`` as seen by ``tenant``.
 
     Pass a dashboard fetched with its tiles and their charts' workspaces prefetched (as
-    ``tenancy.dashboard_for`` does): the grid then costs no query per tile.
+    ``tenancy.dashboard_for`` does): the grid then costs no query per tile. ``query`` holds the
+    filter values asked for (the page's query string); only offered params are kept.
     """
+    context = _grid_context(
+        request,
+        tenant=tenant,
+        dashboard=dashboard,
+        tiles=list(dashboard.tiles.all()),
+        query=query,
+        presentation=presentation,
+    )
+    context.update(title=dashboard.title, token_url=reverse("charts:dashboard_token", args=[dashboard.slug]))
+    return context
+
+
+def chart_context(
+    request: HttpRequest,
+    *,
+    tenant: Tenant,
+    chart: Chart,
+    query: Mapping | None = None,
+    presentation: themes.Presentation | None = None,
+) -> dict:
+    """The grid of a single-chart embed: one full-width tile, with a token for that chart only."""
+    tile = DashboardChart(chart=chart, width=12, position=0)
+    context = _grid_context(request, tenant=tenant, dashboard=None, tiles=[tile], query=query, presentation=presentation)
+    context.update(title=chart.title, token_url=reverse("charts:chart_embed_token", args=[chart.pk]))
+    return context
+
+
+def _grid_context(
+    request: HttpRequest,
+    *,
+    tenant: Tenant,
+    dashboard: Dashboard | None,
+    tiles: Sequence[DashboardChart],
+    query: Mapping | None,
+    presentation: themes.Presentation | None,
+) -> dict:
     now = datetime.now(timezone.utc)
-    tiles = list(dashboard.tiles.all())
+    presentation = presentation or themes.Presentation()
     charts = list({tile.chart.pk: tile.chart for tile in tiles}.values())
-    page_tokens = grants.page_tokens(request, tenant=tenant, dashboard=dashboard, charts=charts, now=now)
+    rules = grants.tenant_rules(tenant)
+    page_tokens = grants.page_tokens(request, tenant=tenant, dashboard=dashboard, charts=charts, rules=rules, now=now)
     token_error = next((pt.error for pt in page_tokens.values() if pt.error), None)
+    per_chart = {chart.pk: filters.chart_params(chart, rules) for chart in charts}
+    parsed = filters.parse(query or {}, filters.offered_params(per_chart.values()))
+    frame_query = presentation.frame_query()
+
+    def tile_of(tile: DashboardChart) -> Tile:
+        params = per_chart[tile.chart.pk]
+        return _tile(
+            tile,
+            page_tokens.get(tile.chart.workspace_id),
+            filter_params=params,
+            query={**frame_query, **parsed.for_chart(params)},
+        )
+
     return {
         "dashboard": dashboard,
         "tenant": tenant,
-        "tiles": [_tile(tile, page_tokens.get(tile.chart.workspace_id)) for tile in tiles],
+        "tiles": [tile_of(tile) for tile in tiles],
+        "filters": parsed,
+        "presentation": presentation,
+        "themes": [(value, themes.THEME_LABELS[value]) for value in themes.THEMES],
         "page_tokens": page_tokens,
         "workspaces": [
             {"id": ws_id, "expires_at": pt.expires_at} for ws_id, pt in page_tokens.items() if pt.token
         ],
         "token_error": token_error,
-        "token_url": reverse("charts:dashboard_token", args=[dashboard.slug]),
         "refresh_margin": settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS,
         "server_now": int(now.timestamp()),
     }
+
+
+def visible_chart(tenant: Tenant, chart_id: int) -> Chart:
+    """A chart (of either kind) on a dashboard ``tenant`` can see, or 404: the single-chart embed
+    follows the dashboard's rule, and never reveals that another tenant's chart exists."""
+    visible = Dashboard.objects.visible_to(tenant).values("pk")
+    try:
+        return Chart.objects.select_related("workspace").filter(dashboards__in=visible).distinct().get(pk=chart_id)
+    except Chart.DoesNotExist:
+        raise Http404("No such chart") from None
 
 
 def token_document(context: dict) -> dict:
@@ -158,9 +244,21 @@ def api_origin(request: HttpRequest, chart: Chart) -> str:
     return origin.rstrip("/")
 
 
-def frame_config(request: HttpRequest, chart: Chart) -> dict:
-    """The display config of a Panes-rendered chart: no token, no tenant, no rows."""
-    return {
+def frame_config(
+    request: HttpRequest,
+    chart: Chart,
+    *,
+    tenant: Tenant | None = None,
+    filter_params: Sequence[str] = (),
+    filter_values: Mapping[str, str] | None = None,
+    error: str = "",
+) -> dict:
+    """The display config of a Panes-rendered chart: no token, no tenant slug, no rows.
+
+    ``filter_params`` are the params the frame accepts from its page; ``filter_values`` those it
+    starts with. ``palette`` is the tenant's brand palette, used when the chart sets no colours.
+    """
+    config = {
         "chart": chart.pk,
         "type": chart.chart_type,
         "title": chart.title,
@@ -168,12 +266,25 @@ def frame_config(request: HttpRequest, chart: Chart) -> dict:
         "index": chart.index_column,
         "categories": chart.category_list,
         "colors": chart.color_list,
+        "palette": themes.palette(tenant.brand_colors) if tenant else [],
         "height": chart.height,
         "stacked": chart.stacked,
         "refresh_seconds": chart.refresh_seconds,
         "pipe": chart.pipe_name,
         "api": api_origin(request, chart),
+        "filter_params": list(filter_params),
+        "filters": dict(filter_values or {}),
     }
+    if error:
+        config["error"] = error
+    return config
+
+
+def frame_filters(chart: Chart, tenant: Tenant | None, query: Mapping) -> tuple[tuple[str, ...], filters.Filters]:
+    """The params one frame accepts for the viewer's tenant, and the values in its URL."""
+    rules: list[TenantFilterRule] = grants.tenant_rules(tenant) if tenant else []
+    params = filters.chart_params(chart, rules)
+    return params, filters.parse(query, params)
 
 
 def dashboard_list(tenant: Tenant) -> QuerySet[Dashboard]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import personal_views, views
 
 app_name = "charts"
 
@@ -11,7 +11,20 @@ urlpatterns = [
     path("", views.dashboard_list, name="dashboard_list"),
     path("d/<slug:slug>/", views.dashboard, name="dashboard"),
     path("d/<slug:slug>/token.json", views.dashboard_token, name="dashboard_token"),
+    path("embed/chart/<int:chart_id>/", views.chart_embed, name="chart_embed"),
+    path("embed/chart/<int:chart_id>/token.json", views.chart_embed_token, name="chart_embed_token"),
     path("embed/<slug:slug>/", views.embed, name="embed"),
     path("frame/<int:chart_id>/", views.chart_frame, name="frame"),
     path("tenant/", views.switch_tenant, name="switch_tenant"),
+    # Personal dashboards: addressed by id, only ever the signed-in person's own in the active tenant.
+    path("my/", personal_views.personal_list, name="personal_list"),
+    path("my/new/", personal_views.personal_create, name="personal_create"),
+    path("my/<int:pk>/", personal_views.personal_dashboard, name="personal_dashboard"),
+    path("my/<int:pk>/token.json", personal_views.personal_token, name="personal_token"),
+    path("my/<int:pk>/edit/", personal_views.personal_edit, name="personal_edit"),
+    path("my/<int:pk>/rename/", personal_views.personal_rename, name="personal_rename"),
+    path("my/<int:pk>/delete/", personal_views.personal_delete, name="personal_delete"),
+    path("my/<int:pk>/charts/", personal_views.personal_add_tile, name="personal_add_tile"),
+    path("my/<int:pk>/charts/<int:tile_id>/", personal_views.personal_tile, name="personal_tile"),
+    path("my/<int:pk>/order/", personal_views.personal_order, name="personal_order"),
 ]

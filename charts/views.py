@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import pages, tenancy
+from . import pages, tenancy, themes
+from .middleware import embed_origins
 from .models import Tenant
 
 log = logging.getLogger(__name__)
@@ -55,14 +56,26 @@ def _unavailable(request: HttpRequest, error: str, *, embed: bool = False) -> Ht
     return response
 
 
-def _grid_page(request: HttpRequest, tenant: Tenant, slug: str, *, template: str, embed: bool) -> HttpResponse:
-    board = tenancy.dashboard_for(request, slug)
-    context = pages.dashboard_context(request, tenant=tenant, dashboard=board)
+def _grid_response(request: HttpRequest, context: dict, *, template: str, embed: bool) -> HttpResponse:
+    """The grid page, or 503 when tokens cannot be signed; 400 (with the page and its message)
+    when a filter value in the URL is bad, so a shared link with a typo still shows the charts."""
     if context["token_error"]:
         return _unavailable(request, context["token_error"], embed=embed)
-    response = render(request, template, context)
+    context["page_config"] = {
+        "embed": embed,
+        "title": context["title"],
+        "filters": context["filters"].values,
+        # Where an embed may post its height: the framing page must be one of these.
+        "origins": embed_origins() if embed else [],
+    }
+    status = 400 if context["filters"].errors else 200
+    response = render(request, template, context, status=status)
     response.panes_embeddable = embed
     return response
+
+
+def _theme_cookie(request: HttpRequest) -> str:
+    return themes.theme_from(request.COOKIES.get(themes.THEME_COOKIE), themes.LIGHT)
 
 
 @login_required
@@ -71,7 +84,8 @@ def dashboard_list(request: HttpRequest) -> HttpResponse:
     tenant = tenancy.active_tenant(request)
     if tenant is None:
         return _no_tenant(request)
-    return render(request, "charts/dashboard_list.html", {"tenant": tenant, "dashboards": pages.dashboard_list(tenant)})
+    context = {"tenant": tenant, "dashboards": pages.dashboard_list(tenant), "theme": _theme_cookie(request)}
+    return render(request, "charts/dashboard_list.html", context)
 
 
 @never_cache
@@ -79,7 +93,10 @@ def dashboard_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @with_tenant()
 def dashboard(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
-    return _grid_page(request, tenant, slug, template="charts/dashboard.html", embed=False)
+    board = tenancy.dashboard_for(request, slug)
+    presentation = themes.presentation_from(request.GET, default_theme=_theme_cookie(request))
+    context = pages.dashboard_context(request, tenant=tenant, dashboard=board, query=request.GET, presentation=presentation)
+    return _grid_response(request, context, template="charts/dashboard.html", embed=False)
 
 
 @never_cache
@@ -87,7 +104,30 @@ def dashboard(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
 @require_GET
 @with_tenant(embed=True)
 def embed(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
-    return _grid_page(request, tenant, slug, template="charts/embed.html", embed=True)
+    board = tenancy.dashboard_for(request, slug)
+    presentation = themes.presentation_from(request.GET, default_theme=themes.LIGHT, embed=True)
+    context = pages.dashboard_context(request, tenant=tenant, dashboard=board, query=request.GET, presentation=presentation)
+    return _grid_response(request, context, template="charts/embed.html", embed=True)
+
+
+@never_cache
+@login_required
+@require_GET
+@with_tenant(embed=True)
+def chart_embed(request: HttpRequest, tenant: Tenant, chart_id: int) -> HttpResponse:
+    """One chart, framed by an allowed origin: the same rules as the dashboard embed."""
+    chart = pages.visible_chart(tenant, chart_id)
+    presentation = themes.presentation_from(request.GET, default_theme=themes.LIGHT, embed=True)
+    context = pages.chart_context(request, tenant=tenant, chart=chart, query=request.GET, presentation=presentation)
+    return _grid_response(request, context, template="charts/embed.html", embed=True)
+
+
+def _token_response(request: HttpRequest, context: dict) -> JsonResponse:
+    if context["token_error"]:
+        log.error("Cannot mint chart tokens for %s: %s", request.path, context["token_error"])
+        detail = f" {context['token_error']}" if request.user.is_staff else ""
+        return JsonResponse({"error": UNAVAILABLE_MESSAGE + detail}, status=503)
+    return JsonResponse(pages.token_document(context))
 
 
 @never_cache
@@ -99,19 +139,38 @@ def dashboard_token(request: HttpRequest, tenant: Tenant, slug: str) -> JsonResp
         board = tenancy.dashboard_for(request, slug)
     except Http404:
         return JsonResponse({"error": "No such dashboard."}, status=404)
-    context = pages.dashboard_context(request, tenant=tenant, dashboard=board)
-    if context["token_error"]:
-        log.error("Cannot mint chart tokens for %s: %s", request.path, context["token_error"])
-        detail = f" {context['token_error']}" if request.user.is_staff else ""
-        return JsonResponse({"error": UNAVAILABLE_MESSAGE + detail}, status=503)
-    return JsonResponse(pages.token_document(context))
+    return _token_response(request, pages.dashboard_context(request, tenant=tenant, dashboard=board))
+
+
+@never_cache
+@login_required
+@require_GET
+@with_tenant(json=True)
+def chart_embed_token(request: HttpRequest, tenant: Tenant, chart_id: int) -> JsonResponse:
+    try:
+        chart = pages.visible_chart(tenant, chart_id)
+    except Http404:
+        return JsonResponse({"error": "No such chart."}, status=404)
+    return _token_response(request, pages.chart_context(request, tenant=tenant, chart=chart))
 
 
 @login_required
 @require_GET
 def chart_frame(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = tenancy.chart_for(request, chart_id)
-    response = render(request, "charts/frame.html", {"chart": chart, "config": pages.frame_config(request, chart)})
+    tenant = tenancy.active_tenant(request)
+    params, parsed = pages.frame_filters(chart, tenant, request.GET)
+    error = " ".join(parsed.error_messages)
+    config = pages.frame_config(
+        request, chart, tenant=tenant, filter_params=params, filter_values=parsed.values, error=error
+    )
+    context = {
+        "chart": chart,
+        "config": config,
+        "theme": themes.theme_from(request.GET.get("theme"), themes.LIGHT),
+        "titled": themes.switch_from(request.GET.get("titled")),
+    }
+    response = render(request, "charts/frame.html", context, status=400 if error else 200)
     response.panes_same_origin_frame = True
     return response
 

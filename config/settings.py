@@ -6,6 +6,7 @@ table. Secrets may also be given as ``NAME_FILE`` pointing at a mounted file.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -69,14 +70,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that answers, error pages included; merges with frame-ancestors below.
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Trusted-header single sign-on; does nothing unless PANES_SSO_ENABLED.
+    "charts.sso.TrustedHeaderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "charts.middleware.FrameAncestorsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,6 +107,9 @@ TEMPLATES = [
 
 def _database(var: str, default_file: str) -> dict:
     config = env.db_url(var, default=f"sqlite:///{DATA_DIR / default_file}")
+    # Kept open between requests on every backend: reopening SQLite and rerunning its pragmas cost
+    # about a tenth of a token request (bench/RESULTS.md).
+    config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside one writer; the busy timeout makes writers queue instead of
         # failing with "database is locked" under concurrent requests.
@@ -112,7 +121,6 @@ def _database(var: str, default_file: str) -> dict:
             }
         )
     else:
-        config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
         config.setdefault("CONN_HEALTH_CHECKS", True)
     return config
 
@@ -133,6 +141,8 @@ if env.str("CACHE_URL", default=""):
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers only for charts.sso.TrustedHeaderMiddleware, and only while PANES_SSO_ENABLED.
+    "charts.sso.TrustedHeaderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -181,7 +191,15 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG and env.bool("HTTPS", default=False))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# "None" lets an intranet page on another site frame the embed view with the viewer's session;
+# browsers accept it only on Secure cookies, so it needs HTTPS.
+SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
+if SESSION_COOKIE_SAMESITE not in ("Lax", "Strict", "None"):
+    raise ImproperlyConfigured("SESSION_COOKIE_SAMESITE must be Lax, Strict or None.")
+if SESSION_COOKIE_SAMESITE == "None" and not SESSION_COOKIE_SECURE:
+    raise ImproperlyConfigured("SESSION_COOKIE_SAMESITE=None needs HTTPS=true (browsers drop it on cookies that are not Secure).")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers often probe over plain HTTP
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -197,6 +215,28 @@ PANES_EMBED_ALLOWED_ORIGINS = env.list("PANES_EMBED_ALLOWED_ORIGINS", default=[]
 # Where chart frames reach the built-in pipe host when a workspace leaves its API host blank.
 # Blank: the origin of the page's own request (the built-in host is served by this same server).
 PANES_LOCAL_API_ORIGIN = env.str("PANES_LOCAL_API_ORIGIN", default="")
+# Content-Security-Policy sources beyond 'self'. Tinybird chart iframes can only come from
+# *.tinybird.co (the snippet parser refuses any other host); chart frames may also fetch from
+# every workspace's API host, which config.middleware reads from the database on those frames.
+PANES_CSP_FRAME_SRC = env.list("PANES_CSP_FRAME_SRC", default=["https://*.tinybird.co"])
+PANES_CSP_CONNECT_SRC = env.list("PANES_CSP_CONNECT_SRC", default=["https://*.tinybird.co"])
+
+# Trusted-header single sign-on (an intranet proxy that has already authenticated the person).
+# The user name comes from PANES_SSO_HEADER (blank: the REMOTE_USER variable the web server sets)
+# and counts only from the proxies listed in PANES_SSO_TRUSTED_PROXIES (IPs or CIDRs; empty:
+# none). Intranet groups in PANES_SSO_GROUPS_HEADER map to tenants by the admin's group rules.
+PANES_SSO_ENABLED = env.bool("PANES_SSO_ENABLED", default=False)
+PANES_SSO_HEADER = env.str("PANES_SSO_HEADER", default="")
+PANES_SSO_GROUPS_HEADER = env.str("PANES_SSO_GROUPS_HEADER", default="")
+PANES_SSO_TRUSTED_PROXIES = env.list("PANES_SSO_TRUSTED_PROXIES", default=[])
+PANES_SSO_CREATE_USERS = env.bool("PANES_SSO_CREATE_USERS", default=True)
+for _proxy in PANES_SSO_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"PANES_SSO_TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR network."
+        ) from None
 
 # The built-in pipe host's own settings: the NAME of the variable holding its admin token (read
 # at the moment of use, never stored here) and the workspace id its tokens must carry.

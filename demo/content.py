@@ -66,6 +66,9 @@ CHARTS = [
     ("catalogue", "Product catalogue", "product_catalogue", "table", "product", "cities", {"shared": True}),
 ]
 
+# Viewer-settable params (the dashboard's date range) of every chart on a pipe with a date range.
+FILTER_PARAMS = {name: "date_from,date_to" for name, spec in PIPES.items() if DATE_RANGE[0] in spec["params"]}
+
 # (slug, title, description, visible_to_all, tenant slugs, [(chart key, width)])
 DASHBOARDS = [
     (
@@ -97,6 +100,9 @@ DASHBOARDS = [
 
 # (slug, name, company_id or None: Initech has no rule, to show failing closed)
 TENANTS = [("acme", "Acme", "acme"), ("globex", "Globex", "globex"), ("initech", "Initech", None)]
+
+# Brand palettes for Panes-rendered charts that set no colours of their own (blank: Panes' own).
+BRAND_COLORS = {"globex": "#0f766e,#0ea5e9,#f59e0b,#84cc16,#e11d48,#6366f1,#14b8a6,#a16207"}
 
 # username -> tenant slugs
 USERS = {"alice": ["acme"], "bob": ["globex"], "carol": ["acme", "globex"], "dave": ["initech"]}

@@ -2,8 +2,14 @@
  *
  * The token arrives in the URL fragment (never sent to a server, removed from the address at
  * once) and later from the parent page by postMessage. Rows come from
- * `${api}/v0/pipes/${pipe}.json` with `Authorization: Bearer`, without cookies. Every outcome is a
- * state a person understands, and is mirrored on <body data-state data-rows data-error> for tests.
+ * `${api}/v0/pipes/${pipe}.json?<filters>` with `Authorization: Bearer`, without cookies. Every
+ * outcome is a state a person understands, and is mirrored on <body data-state data-rows
+ * data-error> for tests.
+ *
+ * The parent page (same origin only) may also send `panes:filters` (values for the params this
+ * chart accepts, config.filter_params; anything else is dropped) and `panes:theme`. The rows can
+ * be shown as a table and downloaded as CSV through the same token and filters, so the chart
+ * host's fixed params apply to the download exactly as to the chart.
  */
 (function () {
   "use strict";
@@ -14,11 +20,20 @@
   var statusEl = document.getElementById("panes-status");
   var dataEl = document.getElementById("panes-data");
   var frameBody = chartEl.parentNode;
+  var toggleEl = document.getElementById("panes-view-toggle");
+  var downloadEl = document.getElementById("panes-download");
 
   var PALETTE = ["#4f46e5", "#06b6d4", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#64748b"];
+  // The same hues, lighter, for dark backgrounds.
+  var DARK_PALETTE = ["#818cf8", "#22d3ee", "#fbbf24", "#34d399", "#f87171", "#a78bfa", "#f472b6", "#94a3b8"];
   var MAX_BACKOFF_MS = 60000;
   var MAX_TABLE_ROWS = 1000;
   var TOKEN_WAIT_MS = 6000;
+  var THEMES = ["light", "dark", "auto"];
+  var DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+  var accepted = Array.isArray(config.filter_params) ? config.filter_params : [];
+  var filters = cleanFilters(config.filters || {});
+  var lastRows = null; // [meta, rows] of the last draw, to redraw on a theme change
 
   var token = takeTokenFromHash();
   var chart = null; // the ECharts instance, kept across re-fetches so its state survives
@@ -102,10 +117,76 @@
     tokenWaitTimer = setTimeout(refused, TOKEN_WAIT_MS);
   }
 
+  /* --- Filters and theme from the page -------------------------------------------------------- */
+
+  function isDateParam(name) {
+    return name === "date" || name.indexOf("date_") === 0 || /_date$/.test(name);
+  }
+
+  function cleanFilters(values) {
+    // Only the params this chart accepts, as short strings; a bad date is dropped.
+    var clean = {};
+    accepted.forEach(function (name) {
+      var value = values[name];
+      if (typeof value !== "string") return;
+      value = value.trim();
+      if (!value || value.length > 200) return;
+      if (isDateParam(name) && !DATE_RE.test(value)) return;
+      clean[name] = value;
+    });
+    return clean;
+  }
+
+  function sameFilters(a, b) {
+    var keys = Object.keys(a).concat(Object.keys(b));
+    return keys.every(function (key) { return a[key] === b[key]; });
+  }
+
+  function querySuffix() {
+    var params = new URLSearchParams();
+    Object.keys(filters).sort().forEach(function (name) { params.set(name, filters[name]); });
+    var text = params.toString();
+    return text ? "?" + text : "";
+  }
+
+  function setTheme(theme) {
+    if (THEMES.indexOf(theme) === -1 || theme === body.dataset.theme) return;
+    THEMES.forEach(function (name) { body.classList.remove("theme-" + name); });
+    body.classList.add("theme-" + theme);
+    body.dataset.theme = theme;
+    redraw();
+  }
+
+  function redraw() {
+    if (lastRows && drawn) draw(lastRows[0], lastRows[1]);
+  }
+
+  // "auto" follows the system setting live: redraw the chart in the new colours.
+  if (window.matchMedia) {
+    var darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
+    var onScheme = function () { if (body.dataset.theme === "auto") redraw(); };
+    if (darkQuery.addEventListener) darkQuery.addEventListener("change", onScheme);
+    else if (darkQuery.addListener) darkQuery.addListener(onScheme);
+  }
+
   window.addEventListener("message", function (event) {
     if (event.origin !== location.origin || event.source !== window.parent) return;
     var message = event.data;
-    if (!message || message.type !== "panes:token" || typeof message.token !== "string" || !message.token) return;
+    if (!message) return;
+    if (message.type === "panes:theme" && typeof message.theme === "string") {
+      setTheme(message.theme);
+      return;
+    }
+    if (message.type === "panes:filters" && message.filters && typeof message.filters === "object") {
+      var next = cleanFilters(message.filters);
+      if (sameFilters(next, filters)) return;
+      filters = next;
+      body.dataset.filters = querySuffix().slice(1);
+      attempt = 0;
+      if (!config.error) load();
+      return;
+    }
+    if (message.type !== "panes:token" || typeof message.token !== "string" || !message.token) return;
     clearTimeout(tokenWaitTimer);
     if (message.token !== token) askedForToken = false;
     token = message.token;
@@ -143,7 +224,7 @@
       setState("loading");
       showStatus("Loading…", "loading");
     }
-    var url = config.api + "/v0/pipes/" + encodeURIComponent(config.pipe) + ".json";
+    var url = config.api + "/v0/pipes/" + encodeURIComponent(config.pipe) + ".json" + querySuffix();
     fetch(url, {
       headers: { Authorization: "Bearer " + token, Accept: "application/json" },
       credentials: "omit",
@@ -242,13 +323,43 @@
   }
 
   function colors() {
-    return config.colors && config.colors.length ? config.colors : PALETTE;
+    // The chart's own colours, else the organisation's brand palette, else Panes'.
+    if (config.colors && config.colors.length) return config.colors;
+    if (config.palette && config.palette.length) return config.palette;
+    return isDark() ? DARK_PALETTE : PALETTE;
+  }
+
+  function isDark() {
+    return cssVar("color-scheme", "light").indexOf("dark") !== -1;
+  }
+
+  function cssVar(name, fallback) {
+    var value = getComputedStyle(body).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function ink() {
+    // Chart text and lines from the page's theme, so a dark frame gets light labels.
+    return {
+      text: cssVar("--chart-text", "#4b5563"),
+      legend: cssVar("--chart-legend", "#374151"),
+      axis: cssVar("--chart-axis", "#d1d5db"),
+      grid: cssVar("--chart-grid", "#eef0f3"),
+      surface: cssVar("--surface", "#ffffff"),
+      tooltip: cssVar("--surface", "#ffffff"),
+      tooltipText: cssVar("--text", "#111827"),
+      tooltipBorder: cssVar("--border-strong", "#d1d5db"),
+    };
   }
 
   /* --- Drawing ----------------------------------------------------------------------------- */
 
   function draw(meta, rows) {
+    lastRows = [meta, rows];
     body.dataset.rows = String(rows.length);
+    if (downloadEl) downloadEl.hidden = false;
+    if (toggleEl) toggleEl.hidden = !rows.length;
+    if (!rows.length && body.dataset.view === "table") setView("chart");
     if (!rows.length) {
       drawn = false;
       clearCustom();
@@ -308,7 +419,7 @@
       extra.textContent = humanize(name) + ": " + formatNumber(num(first[name]));
       el.appendChild(extra);
     });
-    el.setAttribute("aria-label", config.title + ": " + big.textContent);
+    chartEl.setAttribute("aria-label", config.title + ": " + big.textContent);
   }
 
   function tableColumns(cols) {
@@ -354,6 +465,11 @@
   function drawTable(cols, rows) {
     var el = custom("frame__table");
     var names = tableColumns(cols);
+    // The table scrolls: keyboard users must be able to reach it, and it needs a name.
+    el.tabIndex = 0;
+    el.setAttribute("role", "region");
+    el.setAttribute("aria-label", config.title);
+    chartEl.setAttribute("aria-label", config.title + ": a table of " + rows.length + " rows");
     el.appendChild(buildTable(names, rows, numericColumns(names, rows)));
     if (rows.length > MAX_TABLE_ROWS) {
       var note = document.createElement("p");
@@ -364,18 +480,18 @@
   }
 
   function axisOption(rows, cols) {
-    var textColor = "#6b7280";
+    var colours = ink();
     var categoryAxis = {
       type: "category",
       data: rows.map(function (row) { return label(row[cols.index]); }),
       axisTick: { show: false },
-      axisLine: { lineStyle: { color: "#d1d5db" } },
-      axisLabel: { color: textColor, hideOverlap: true },
+      axisLine: { lineStyle: { color: colours.axis } },
+      axisLabel: { color: colours.text, hideOverlap: true },
     };
     var valueAxis = {
       type: "value",
-      axisLabel: { color: textColor, formatter: function (v) { return compactFormat.format(v); } },
-      splitLine: { lineStyle: { color: "#eef0f3" } },
+      axisLabel: { color: colours.text, formatter: function (v) { return compactFormat.format(v); } },
+      splitLine: { lineStyle: { color: colours.grid } },
     };
     return { category: categoryAxis, value: valueAxis };
   }
@@ -400,6 +516,7 @@
       if (config.stacked) s.stack = "total";
       if (s.type === "line") {
         s.showSymbol = rows.length <= 32;
+        s.symbol = isDark() ? "circle" : "emptyCircle";
         s.symbolSize = 6;
         s.lineStyle = { width: 2 };
         if (type === "area") s.areaStyle = { opacity: config.stacked ? 0.55 : 0.16 };
@@ -423,7 +540,7 @@
       xAxis: isBarList ? axes.value : axes.category,
       yAxis: isBarList ? axes.category : axes.value,
       tooltip: { trigger: "axis", axisPointer: { type: pointerType(type) }, valueFormatter: formatNumber, confine: true },
-      legend: { show: legend, top: 0, left: 10, type: "scroll", icon: "roundRect", itemWidth: 12, itemHeight: 8, textStyle: { color: "#374151" } },
+      legend: { show: legend, top: 0, left: 10, type: "scroll", icon: "roundRect", itemWidth: 12, itemHeight: 8, textStyle: { color: ink().legend }, pageTextStyle: { color: ink().text } },
       series: series,
     };
   }
@@ -440,7 +557,7 @@
     var few = data.length <= 8;
     return {
       tooltip: { trigger: "item", valueFormatter: formatNumber, confine: true },
-      legend: { show: true, type: "scroll", orient: "vertical", right: 8, top: "middle", icon: "circle", itemWidth: 8, itemHeight: 8, textStyle: { color: "#374151" } },
+      legend: { show: true, type: "scroll", orient: "vertical", right: 8, top: "middle", icon: "circle", itemWidth: 8, itemHeight: 8, textStyle: { color: ink().legend }, pageTextStyle: { color: ink().text } },
       series: [{
         id: key,
         name: humanize(key),
@@ -448,12 +565,12 @@
         center: ["38%", "52%"],
         radius: config.type === "donut" ? ["48%", "74%"] : [0, "74%"],
         avoidLabelOverlap: true,
-        itemStyle: { borderColor: "#fff", borderWidth: 2, borderRadius: config.type === "donut" ? 4 : 0 },
+        itemStyle: { borderColor: ink().surface, borderWidth: 2, borderRadius: config.type === "donut" ? 4 : 0 },
         // Percentages inside the larger slices only: small ones would overlap (the tooltip has them).
         label: {
           show: few && config.type === "pie",
           position: "inside",
-          color: "#fff",
+          color: isDark() ? "#0b1120" : "#fff", // the dark palette is light: dark ink reads on it
           fontWeight: 600,
           formatter: function (p) { return p.percent >= 7 ? Math.round(p.percent) + "%" : ""; },
         },
@@ -467,14 +584,18 @@
     clearCustom();
     chartEl.hidden = false;
     var option = config.type === "pie" || config.type === "donut" ? pieOption(cols, rows) : cartesianOption(cols, rows);
+    var colours = ink();
     option.color = colors();
-    option.textStyle = { fontFamily: getComputedStyle(body).fontFamily };
+    option.textStyle = { fontFamily: getComputedStyle(body).fontFamily, color: colours.text };
+    option.tooltip.backgroundColor = colours.tooltip;
+    option.tooltip.borderColor = colours.tooltipBorder;
+    option.tooltip.textStyle = { color: colours.tooltipText };
     option.animation = !reducedMotion;
     option.aria = { enabled: true };
     var first = !chart;
     if (first) chart = window.echarts.init(chartEl, null, { renderer: "svg" });
     // Merge into the same instance: legend selections and zoom survive a refresh.
-    chart.setOption(option, first ? {} : { replaceMerge: ["series", "xAxis", "yAxis"] });
+    chart.setOption(option, first ? {} : { replaceMerge: ["series", "xAxis", "yAxis", "legend"] });
     chartEl.setAttribute("aria-label", config.title + ": " + rows.length + " rows of " + cols.categories.map(humanize).join(", "));
   }
 
@@ -487,6 +608,92 @@
     caption.textContent = config.title;
     dataEl.appendChild(table);
   }
+
+  /* --- Table view and CSV download ---------------------------------------------------------- */
+
+  var announceEl = document.getElementById("panes-announce");
+
+  function announce(text) {
+    if (announceEl) announceEl.textContent = text;
+  }
+
+  function setView(view) {
+    body.dataset.view = view;
+    if (toggleEl) toggleEl.setAttribute("aria-pressed", view === "table" ? "true" : "false");
+    if (view === "table") {
+      dataEl.tabIndex = 0; // a scrolling region must be reachable by keyboard
+      chartEl.setAttribute("aria-hidden", "true");
+    } else {
+      dataEl.removeAttribute("tabindex");
+      chartEl.removeAttribute("aria-hidden");
+      if (chart) chart.resize();
+    }
+  }
+
+  function slug(text) {
+    var value = String(text || "").toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+    return value.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "chart";
+  }
+
+  function csvName() {
+    var parts = [slug(config.title)];
+    if (filters.date_from || filters.date_to) parts.push((filters.date_from || "start") + "_" + (filters.date_to || "end"));
+    else parts.push(new Date().toISOString().slice(0, 10));
+    return parts.join("-") + ".csv";
+  }
+
+  function saveBlob(blob, name) {
+    var url = URL.createObjectURL(blob);
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+  }
+
+  function download() {
+    if (!token || downloadEl.disabled) return;
+    var name = csvName();
+    downloadEl.disabled = true;
+    body.dataset.download = "pending";
+    announce("Preparing " + name + "…");
+    // The same token and filters as the chart: the host's fixed params apply to the file too.
+    fetch(config.api + "/v0/pipes/" + encodeURIComponent(config.pipe) + ".csv" + querySuffix(), {
+      headers: { Authorization: "Bearer " + token, Accept: "text/csv" },
+      credentials: "omit",
+      cache: "no-store",
+      mode: "cors",
+      referrerPolicy: "no-referrer",
+    })
+      .then(function (response) {
+        if (response.status === 401 || response.status === 403) throw new Error("access expired, reload the page");
+        if (response.status === 429) throw new Error("the chart host is busy, try again");
+        if (!response.ok) throw new Error("the chart host answered " + response.status);
+        return response.blob();
+      })
+      .then(function (blob) {
+        saveBlob(new Blob([blob], { type: "text/csv;charset=utf-8" }), name);
+        body.dataset.download = "done";
+        announce("Downloaded " + name);
+      })
+      .catch(function (error) {
+        body.dataset.download = "failed";
+        announce("Download failed: " + (error && error.message ? error.message : "network error"));
+      })
+      .then(function () {
+        downloadEl.disabled = false;
+      });
+  }
+
+  if (toggleEl) {
+    toggleEl.addEventListener("click", function () {
+      setView(body.dataset.view === "table" ? "chart" : "table");
+    });
+  }
+  if (downloadEl) downloadEl.addEventListener("click", download);
 
   /* --- Lifecycle --------------------------------------------------------------------------- */
 
@@ -503,5 +710,8 @@
     }, config.refresh_seconds * 1000);
   }
 
-  load();
+  // The page may have changed filters or theme since it wrote this frame's address.
+  if (hasParent) window.parent.postMessage({ type: "panes:frame-ready" }, location.origin);
+  if (config.error) fail("bad_filter", config.error, false);
+  else load();
 })();

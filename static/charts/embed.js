@@ -1,0 +1,167 @@
+/* Panes on any page, with one script tag:
+ *
+ *   <script src="https://panes.example/static/charts/embed.js" async></script>
+ *   <div data-panes-dashboard="sales-overview" data-theme="dark" data-date-from="2026-03-01"></div>
+ *   <div data-panes-chart="12" data-titled="false"></div>
+ *
+ * Panes' origin is the origin this script was loaded from. Each element gets an iframe on
+ * /embed/<slug>/ (or /embed/chart/<id>/) with the element's options as query parameters:
+ *
+ *   data-theme      light | dark | auto (auto follows the viewer's system setting)
+ *   data-bordered   false: no tile borders or shadows
+ *   data-titled     false: no chart titles (screen readers still get them)
+ *   data-controls   true: show the filter bar and theme picker inside the embed
+ *   data-filters    "date_from=2026-03-01&date_to=2026-03-31&city=Paris"
+ *   data-date-from, data-date-to   the date range (override data-filters)
+ *   data-title      the iframe's accessible name, until Panes sends the dashboard's own title
+ *   data-height     the height before the first measurement (default 200 pixels)
+ *
+ * The embed page measures itself and posts {type: "panes:resize", height}; a message counts only
+ * if it comes from Panes' origin AND from that element's own iframe. Changing data-theme or the
+ * filter attributes later updates the embed without reloading it (postMessage, addressed to
+ * Panes' origin only); other attribute changes reload it. Elements added later are picked up.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || !script.src) return;
+  var origin = new URL(script.src, location.href).origin;
+  var registry = (window.PanesEmbed = window.PanesEmbed || { origins: {} });
+  if (registry.origins[origin]) return; // the same script twice: the first one does the work
+  registry.origins[origin] = true;
+
+  var SELECTOR = "[data-panes-dashboard], [data-panes-chart]";
+  var LIVE = ["data-theme", "data-filters", "data-date-from", "data-date-to"];
+  var RELOAD = ["data-panes-dashboard", "data-panes-chart", "data-bordered", "data-titled", "data-controls"];
+  var SWITCH_TRUE = ["", "1", "true", "yes", "on"];
+  var MAX_HEIGHT = 100000;
+  var embeds = []; // {element, iframe}
+
+  function switchValue(value) {
+    // data-bordered / data-titled: absent means on; "false", "0", "no", "off" turn it off.
+    if (value === null || value === undefined) return null;
+    return SWITCH_TRUE.indexOf(String(value).trim().toLowerCase()) !== -1;
+  }
+
+  function filtersOf(element) {
+    var values = {};
+    var given = element.getAttribute("data-filters");
+    if (given) {
+      new URLSearchParams(given.replace(/^\?/, "")).forEach(function (value, name) { values[name] = value; });
+    }
+    var from = element.getAttribute("data-date-from");
+    var to = element.getAttribute("data-date-to");
+    if (from !== null) values.date_from = from;
+    if (to !== null) values.date_to = to;
+    return values;
+  }
+
+  function themeOf(element) {
+    var theme = (element.getAttribute("data-theme") || "").trim().toLowerCase();
+    return ["light", "dark", "auto"].indexOf(theme) !== -1 ? theme : "light";
+  }
+
+  function embedUrl(element) {
+    var chart = element.getAttribute("data-panes-chart");
+    var slug = element.getAttribute("data-panes-dashboard");
+    var path = chart ? "/embed/chart/" + encodeURIComponent(chart.trim()) + "/" : "/embed/" + encodeURIComponent((slug || "").trim()) + "/";
+    var url = new URL(path, origin);
+    var filters = filtersOf(element);
+    Object.keys(filters).forEach(function (name) { url.searchParams.set(name, filters[name]); });
+    url.searchParams.set("theme", themeOf(element));
+    [["bordered", "data-bordered"], ["titled", "data-titled"], ["controls", "data-controls"]].forEach(function (pair) {
+      var on = switchValue(element.getAttribute(pair[1]));
+      if (on !== null) url.searchParams.set(pair[0], on ? "1" : "0");
+    });
+    url.searchParams.set("autosize", "1");
+    return url.toString();
+  }
+
+  function defaultTitle(element) {
+    var chart = element.getAttribute("data-panes-chart");
+    return chart ? "Panes chart " + chart : "Panes dashboard " + element.getAttribute("data-panes-dashboard");
+  }
+
+  function mount(element) {
+    if (element.panesIframe) return;
+    var iframe = document.createElement("iframe");
+    iframe.src = embedUrl(element);
+    iframe.title = element.getAttribute("data-title") || defaultTitle(element);
+    // "origin" so the embed can tell who frames it even where the page sends no referrer.
+    iframe.referrerPolicy = "origin";
+    iframe.setAttribute("scrolling", "no");
+    iframe.style.cssText = "display:block;width:100%;border:0;overflow:hidden;height:" + (parseInt(element.getAttribute("data-height"), 10) || 200) + "px";
+    iframe.className = "panes-embed";
+    matchScheme(iframe, themeOf(element));
+    element.panesIframe = iframe;
+    element.panesSrc = iframe.src;
+    element.appendChild(iframe);
+    embeds.push({ element: element, iframe: iframe });
+  }
+
+  function matchScheme(iframe, theme) {
+    // An iframe whose colour scheme differs from its document's gets an opaque canvas; matching
+    // it keeps the embed's background transparent on the intranet page in every theme.
+    iframe.style.colorScheme = theme === "auto" ? "light dark" : theme;
+  }
+
+  function send(entry, message) {
+    if (entry.iframe.contentWindow) entry.iframe.contentWindow.postMessage(message, origin);
+  }
+
+  function update(entry, attribute) {
+    var element = entry.element;
+    if (RELOAD.indexOf(attribute) !== -1) {
+      var next = embedUrl(element);
+      if (next !== element.panesSrc) {
+        element.panesSrc = next;
+        entry.iframe.src = next;
+      }
+      return;
+    }
+    if (attribute === "data-theme") {
+      matchScheme(entry.iframe, themeOf(element));
+      send(entry, { type: "panes:theme", theme: themeOf(element) });
+    }
+    else send(entry, { type: "panes:filters", filters: filtersOf(element) });
+  }
+
+  function scan(root) {
+    if (root.matches && root.matches(SELECTOR)) mount(root);
+    if (root.querySelectorAll) Array.prototype.forEach.call(root.querySelectorAll(SELECTOR), mount);
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== origin) return;
+    var message = event.data;
+    if (!message || message.type !== "panes:resize") return;
+    embeds.forEach(function (entry) {
+      if (entry.iframe.contentWindow !== event.source) return;
+      var height = Number(message.height);
+      if (isFinite(height) && height >= 0) entry.iframe.style.height = Math.min(Math.ceil(height), MAX_HEIGHT) + "px";
+      if (typeof message.title === "string" && message.title && !entry.element.getAttribute("data-title")) {
+        entry.iframe.title = message.title.slice(0, 200);
+      }
+      entry.element.setAttribute("data-panes-height", String(Math.ceil(height)));
+    });
+  });
+
+  function start() {
+    scan(document);
+    if (!window.MutationObserver) return;
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        if (record.type === "childList") {
+          Array.prototype.forEach.call(record.addedNodes, function (node) { if (node.nodeType === 1) scan(node); });
+          return;
+        }
+        var entry = embeds.filter(function (e) { return e.element === record.target; })[0];
+        if (entry && record.oldValue !== record.target.getAttribute(record.attributeName)) update(entry, record.attributeName);
+      });
+    }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeOldValue: true, attributeFilter: LIVE.concat(RELOAD) });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
