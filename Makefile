@@ -23,8 +23,9 @@ serve: setup
 test: setup browser-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: setup
-	$(PY) bench/run.py
+bench: setup browser-deps
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 setup: venv assets .env
 
