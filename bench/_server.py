@@ -3,15 +3,14 @@
 Each Panes server gets its own data folder (SQLite) or its own PostgreSQL databases, the demo
 loaded, ``collectstatic`` run into a temporary STATIC_ROOT and DEBUG off: what production serves,
 hashed and compressed static files included. gunicorn is started with ``config/gunicorn.conf.py``
-(2 workers, gthread) on 127.0.0.1, with the access log off.
+(2 workers, gthread) on 127.0.0.1, with the access log off. The environment, gunicorn and the
+wait for it come from tests/support/liveserver.py, as for the tests' servers.
 """
 from __future__ import annotations
 
 import http.cookiejar
 import os
 import re
-import secrets
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -20,39 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from _common import PYTHON, ROOT
-
-PASSWORD = "panes-demo"
-PG = "postgres://postgres@127.0.0.1:5432"
-GUNICORN_CONF = str(ROOT / "config" / "gunicorn.conf.py")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; see its log")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return  # it answered
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer at {url}")
-
-
-def psql(sql: str, database: str = "postgres") -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qc", sql],
-        check=True,
-        capture_output=True,
-    )
+from tests.support.liveserver import (
+    PASSWORD,
+    PG_ROOT,
+    create_pg_databases,
+    free_port,
+    gunicorn,
+    psql,
+    server_env,
+    stop_processes,
+    wait_until_up,
+)
 
 
 def postgres_available() -> bool:
@@ -85,34 +62,12 @@ class PanesServer:
     def prepare(self, *, rows: int) -> None:
         """Databases, migrations, the demo with ``rows`` orders, and collected static files."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.admin_token = "p." + secrets.token_urlsafe(40)
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ANALYTICS_DATABASE_URL", "CACHE_URL"}}
-        env.update(
-            {
-                "PANES_ENV_FILE": "",
-                "DJANGO_SETTINGS_MODULE": "config.settings",
-                "DEBUG": "false",
-                "SECRET_KEY": secrets.token_urlsafe(40),
-                "PANES_LOCAL_ADMIN_TOKEN": self.admin_token,
-                "DATA_DIR": str(self.data_dir),
-                "STATIC_ROOT": str(self.data_dir / "static"),
-                "ALLOWED_HOSTS": "localhost,127.0.0.1",
-                "PANES_LOCAL_API_ORIGIN": self.origin,
-                "HOST": "127.0.0.1",
-                "PORT": str(self.port),
-                "WEB_CONCURRENCY": "2",
-                "GUNICORN_ACCESS_LOG": "",
-                "LOG_LEVEL": "WARNING",
-            }
-        )
+        databases = {}
         if self.database == "postgres":
-            main, analytics = self.pg_names
-            for name in (main, analytics):
-                psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                psql(f'CREATE DATABASE "{name}"')
-            env["DATABASE_URL"] = f"{PG}/{main}"
-            env["ANALYTICS_DATABASE_URL"] = f"{PG}/{analytics}"
-        self.env = env
+            main, analytics = create_pg_databases(*self.pg_names)
+            databases = {"DATABASE_URL": f"{PG_ROOT}/{main}", "ANALYTICS_DATABASE_URL": f"{PG_ROOT}/{analytics}"}
+        self.env = server_env(self.data_dir, self.port, production=True, LOG_LEVEL="WARNING", **databases)
+        self.admin_token = self.env["PANES_LOCAL_ADMIN_TOKEN"]
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("collectstatic", "--noinput", "-v", "0")
         self.load(rows)
@@ -137,23 +92,12 @@ class PanesServer:
         return result.stdout
 
     def start(self) -> None:
-        self.log = open(self.data_dir / "gunicorn.log", "w")
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", GUNICORN_CONF, "config.wsgi"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.process = gunicorn(self.env, self.data_dir / "gunicorn.log")
         wait_until_up(f"{self.origin}/login/", self.process)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        if self.process is not None:
+            stop_processes([self.process], timeout=15)
         self.process = None
 
     def drop(self) -> None:
@@ -200,21 +144,10 @@ class MinimalTokenServer:
                 "TB_SIGNING_KEY": self.signing_key,
             }
         )
-        self.log = open(log_dir / "minimal.log", "w")
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", GUNICORN_CONF, "--chdir", str(ROOT / "bench"), "minimal_token_server:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_until_up(f"{self.origin}/api/token", self.process)
+        self.process = gunicorn(env, log_dir / "minimal.log", "--chdir", str(ROOT / "bench"), "minimal_token_server:application")
+        wait_until_up(f"{self.origin}/api/token", self.process, any_status=True)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        if self.process is not None:
+            stop_processes([self.process], timeout=15)
         self.process = None

@@ -19,17 +19,8 @@ from collections import defaultdict
 
 from _common import BENCH, Section, kb, ms
 from _server import PASSWORD, PanesServer
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CHARTS = 12
 VIEWPORT = {"width": 1280, "height": 3000}
 GOAL_WARM_S = 1.0

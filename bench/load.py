@@ -34,9 +34,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
 
-import server as panes_server  # noqa: E402  (bench/server.py)
+from tests.support import liveserver as panes_server  # noqa: E402
 
 DASHBOARD = "sales-overview"
 REDIS_URL = "redis://127.0.0.1:6379/3"  # its own db number: tests use /1 and /2

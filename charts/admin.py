@@ -129,6 +129,14 @@ def _gap_lines(gaps: list[checks.Gap], *, name_of: Callable[[checks.Gap], str]) 
     return format_html_join(", ", "{} ({})", ((name_of(g), g.reason) for g in gaps))
 
 
+def _warn_of_gaps(
+    request: HttpRequest, gaps: list[checks.Gap], message: str, *, name_of: Callable[[checks.Gap], str]
+) -> None:
+    """A warning above a change form listing ``gaps`` (``message`` has one ``{}`` for them)."""
+    if gaps:
+        messages.warning(request, format_html(message, _gap_lines(gaps, name_of=name_of)))
+
+
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "is_active", "member_count", "rule_count", "rate_limit_rps", "missing_rules"]
@@ -161,15 +169,12 @@ class TenantAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
         if request.method == "GET":
-            gaps = [g for g in checks.configuration_gaps() if str(g.tenant.pk) == str(object_id)]
-            if gaps:
-                messages.warning(
-                    request,
-                    format_html(
-                        "Charts on dashboards this tenant sees that fail closed for it: {}",
-                        _gap_lines(gaps, name_of=lambda g: g.chart.title),
-                    ),
-                )
+            _warn_of_gaps(
+                request,
+                [g for g in checks.configuration_gaps() if str(g.tenant.pk) == str(object_id)],
+                "Charts on dashboards this tenant sees that fail closed for it: {}",
+                name_of=lambda g: g.chart.title,
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -259,15 +264,12 @@ class ChartAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
         if request.method == "GET":
-            gaps = [g for g in checks.configuration_gaps() if str(g.chart.pk) == str(object_id)]
-            if gaps:
-                messages.warning(
-                    request,
-                    format_html(
-                        "This chart fails closed for: {}",
-                        _gap_lines(gaps, name_of=lambda g: g.tenant.name),
-                    ),
-                )
+            _warn_of_gaps(
+                request,
+                [g for g in checks.configuration_gaps() if str(g.chart.pk) == str(object_id)],
+                "This chart fails closed for: {}",
+                name_of=lambda g: g.tenant.name,
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
 

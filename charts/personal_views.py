@@ -7,11 +7,11 @@ sends the same forms with ``Accept: application/json`` and gets JSON instead of 
 """
 from __future__ import annotations
 
-import logging
+from functools import partial
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -19,11 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import pages, personal
 from .models import Chart, Dashboard, Tenant
-from .views import with_tenant
+from .views import token_response, unavailable, with_tenant
 
-log = logging.getLogger(__name__)
-
-UNAVAILABLE_MESSAGE = "Charts are unavailable right now: the chart host's signing key is not configured."
 WIDTH_CHOICES = [(n, f"{n} of 12") for n in range(1, 13)]
 
 
@@ -150,11 +147,7 @@ def personal_dashboard(request: HttpRequest, tenant: Tenant, pk: int) -> HttpRes
     board = personal.dashboard_for(request, pk)
     context = _grid_context(request, tenant, board)
     if context["token_error"]:
-        log.error("Cannot mint chart tokens for %s: %s", request.path, context["token_error"])
-        detail = context["token_error"] if request.user.is_staff else ""
-        return render(
-            request, "charts/unavailable.html", {"message": UNAVAILABLE_MESSAGE, "detail": detail, "embed": False}, status=503
-        )
+        return unavailable(request, context["token_error"])
     return render(request, "charts/personal/dashboard.html", context)
 
 
@@ -163,16 +156,12 @@ def personal_dashboard(request: HttpRequest, tenant: Tenant, pk: int) -> HttpRes
 @require_GET
 @with_tenant(json=True)
 def personal_token(request: HttpRequest, tenant: Tenant, pk: int) -> JsonResponse:
-    try:
-        board = personal.dashboard_for(request, pk)
-    except Http404:
-        return JsonResponse({"error": "No such dashboard."}, status=404)
-    context = _grid_context(request, tenant, board)
-    if context["token_error"]:
-        log.error("Cannot mint chart tokens for %s: %s", request.path, context["token_error"])
-        detail = f" {context['token_error']}" if request.user.is_staff else ""
-        return JsonResponse({"error": UNAVAILABLE_MESSAGE + detail}, status=503)
-    return JsonResponse(pages.token_document(context))
+    return token_response(
+        request,
+        partial(personal.dashboard_for, request, pk),
+        lambda board: _grid_context(request, tenant, board),
+        missing="dashboard",
+    )
 
 
 # --- Editing --------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
+from typing import TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,6 +20,8 @@ from .middleware import embed_origins
 from .models import Tenant
 
 log = logging.getLogger(__name__)
+
+Found = TypeVar("Found")
 
 UNAVAILABLE_MESSAGE = "Charts are unavailable right now: the chart host's signing key is not configured."
 
@@ -47,7 +50,8 @@ def with_tenant(*, json: bool = False, embed: bool = False) -> Callable:
     return decorator
 
 
-def _unavailable(request: HttpRequest, error: str, *, embed: bool = False) -> HttpResponse:
+def unavailable(request: HttpRequest, error: str, *, embed: bool = False) -> HttpResponse:
+    """503: the charts' tokens cannot be signed (personal dashboards answer the same)."""
     # The error names the variable, never the key; only staff are shown even that.
     log.error("Cannot mint chart tokens for %s: %s", request.path, error)
     context = {"message": UNAVAILABLE_MESSAGE, "detail": error if request.user.is_staff else "", "embed": embed}
@@ -60,7 +64,7 @@ def _grid_response(request: HttpRequest, context: dict, *, template: str, embed:
     """The grid page, or 503 when tokens cannot be signed; 400 (with the page and its message)
     when a filter value in the URL is bad, so a shared link with a typo still shows the charts."""
     if context["token_error"]:
-        return _unavailable(request, context["token_error"], embed=embed)
+        return unavailable(request, context["token_error"], embed=embed)
     context["page_config"] = {
         "embed": embed,
         "title": context["title"],
@@ -122,7 +126,17 @@ def chart_embed(request: HttpRequest, tenant: Tenant, chart_id: int) -> HttpResp
     return _grid_response(request, context, template="charts/embed.html", embed=True)
 
 
-def _token_response(request: HttpRequest, context: dict) -> JsonResponse:
+def token_response(
+    request: HttpRequest, find: Callable[[], Found], context_of: Callable[[Found], dict], *, missing: str
+) -> JsonResponse:
+    """The token refresh of a grid: ``find`` looks up its dashboard or chart (a 404 there is a
+    JSON 404 "No such <missing>."), ``context_of`` builds the page context that mints the tokens;
+    503 when they cannot be signed. Personal dashboards answer the same."""
+    try:
+        found = find()
+    except Http404:
+        return JsonResponse({"error": f"No such {missing}."}, status=404)
+    context = context_of(found)
     if context["token_error"]:
         log.error("Cannot mint chart tokens for %s: %s", request.path, context["token_error"])
         detail = f" {context['token_error']}" if request.user.is_staff else ""
@@ -135,11 +149,12 @@ def _token_response(request: HttpRequest, context: dict) -> JsonResponse:
 @require_GET
 @with_tenant(json=True)
 def dashboard_token(request: HttpRequest, tenant: Tenant, slug: str) -> JsonResponse:
-    try:
-        board = tenancy.dashboard_for(request, slug)
-    except Http404:
-        return JsonResponse({"error": "No such dashboard."}, status=404)
-    return _token_response(request, pages.dashboard_context(request, tenant=tenant, dashboard=board))
+    return token_response(
+        request,
+        partial(tenancy.dashboard_for, request, slug),
+        lambda board: pages.dashboard_context(request, tenant=tenant, dashboard=board),
+        missing="dashboard",
+    )
 
 
 @never_cache
@@ -147,11 +162,12 @@ def dashboard_token(request: HttpRequest, tenant: Tenant, slug: str) -> JsonResp
 @require_GET
 @with_tenant(json=True)
 def chart_embed_token(request: HttpRequest, tenant: Tenant, chart_id: int) -> JsonResponse:
-    try:
-        chart = pages.visible_chart(tenant, chart_id)
-    except Http404:
-        return JsonResponse({"error": "No such chart."}, status=404)
-    return _token_response(request, pages.chart_context(request, tenant=tenant, chart=chart))
+    return token_response(
+        request,
+        partial(pages.visible_chart, tenant, chart_id),
+        lambda chart: pages.chart_context(request, tenant=tenant, chart=chart),
+        missing="chart",
+    )
 
 
 @login_required

@@ -4,15 +4,12 @@ simultaneous logins and token mints on gunicorn's workers queue instead of faili
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import server as panes_server  # noqa: E402  (bench/server.py)
+from tests.support import liveserver as panes_server
 
 SESSIONS = 24  # three times gunicorn's 2 workers x 4 threads
 PERSONAS = [("alice", "acme"), ("bob", "globex"), ("carol", "acme")]

@@ -7,10 +7,8 @@ import logging
 import os
 import shutil
 import socket
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,9 +18,7 @@ from django.urls import reverse
 
 from config.views import server_error
 from tests.charts.builders import make_chart, make_dashboard
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import server as panes_server  # noqa: E402  (bench/server.py)
+from tests.support import liveserver as panes_server
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 

@@ -6,16 +6,13 @@ token's limits.rps holds across both servers together, not per process.
 """
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import server as panes_server  # noqa: E402  (bench/server.py)
+from tests.support import liveserver as panes_server
 
 REDIS_URL = "redis://127.0.0.1:6379/2"
 RPS = 3

@@ -2,140 +2,40 @@
 
 Pages are opened on http://localhost:PORT and the chart frames call the pipe API on
 http://127.0.0.1:PORT, so every chart request is cross-origin, as it is against Tinybird.
-The server runs in its own process on its own data folder, exactly as `make run` would.
+The server runs in its own process on its own data folder, exactly as `make run` would
+(tests/support/liveserver.py starts it).
 """
 from __future__ import annotations
 
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import liveserver
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.liveserver import PASSWORD, ROOT, free_port
+
 OUTPUT = ROOT / "test-output"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DEMO_ROWS = 20_000
-PASSWORD = "panes-demo"
 
 pytestmark = pytest.mark.browser
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class PanesServer(liveserver.Server):
+    """A server of the browser tests: its figures are checked against its analytics database."""
 
-
-@dataclass
-class PanesServer:
-    port: int
-    data_dir: Path
-    env: dict
-    process: subprocess.Popen
-
-    @property
-    def page_origin(self) -> str:
-        return f"http://localhost:{self.port}"
-
-    @property
-    def api_origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True
-        )
-        return result.stdout
-
-    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
-        """Run a query on the server's analytics database, as an independent check of figures."""
-        import sqlite3
-
-        with sqlite3.connect(self.data_dir / "analytics.sqlite3") as conn:
-            return conn.execute(query, params).fetchall()
-
-
-def _server_env(data_dir: Path, port: int, **overrides: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ANALYTICS_DATABASE_URL", "CACHE_URL"}}
-    env.update(
-        {
-            "PANES_ENV_FILE": "",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "PANES_LOCAL_ADMIN_TOKEN": "p." + secrets.token_urlsafe(40),
-            "DATA_DIR": str(data_dir),
-            "ALLOWED_HOSTS": "localhost,127.0.0.1",
-            "WHITENOISE_USE_FINDERS": "true",
-            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-            "PANES_LOCAL_API_ORIGIN": f"http://127.0.0.1:{port}",
-            "AXES_ENABLED": "false",
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "WEB_CONCURRENCY": "2",
-            "GUNICORN_ACCESS_LOG": "",
-        }
-    )
-    env.update(overrides)
-    return env
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Panes server exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"Panes server did not answer at {url}")
+    def sql(self, query: str, params: tuple = (), *, database: str = "analytics") -> list[tuple]:
+        return super().sql(query, params, database=database)
 
 
 def start_server(tmp: Path, **overrides: str) -> PanesServer:
-    port = free_port()
-    env = _server_env(tmp, port, **overrides)
-    for args in (["migrate", "--noinput", "-v", "0"], ["demo", "--rows", str(DEMO_ROWS)]):
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
-    log = open(tmp / "server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    _wait_until_up(f"http://127.0.0.1:{port}/login/", process)
-    return PanesServer(port=port, data_dir=tmp, env=env, process=process)
+    """Panes with the demo under gunicorn; ``overrides`` are its settings (environment variables)."""
+    return liveserver.start(tmp, demo_rows=DEMO_ROWS, server_class=PanesServer, up_timeout=30, **overrides)
 
 
 def stop_server(server: PanesServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    liveserver.stop(server)
 
 
 @pytest.fixture(scope="session")
@@ -187,25 +87,3 @@ def login(context, server: PanesServer, username: str):
 def screenshot(page, name: str) -> None:
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
-
-
-class StaticSite:
-    """A throwaway 'intranet' web server on its own port, serving files from a folder."""
-
-    def __init__(self, folder: Path, port: int) -> None:
-        handler = partial(_QuietHandler, directory=str(folder))
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StaticSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
-        pass

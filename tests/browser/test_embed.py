@@ -5,7 +5,9 @@ cookie reaches Panes either way and only the CSP frame-ancestors policy decides.
 """
 from __future__ import annotations
 
-from .conftest import StaticSite, login, screenshot
+from tests.support.browser import StaticSite
+
+from .conftest import login, screenshot
 from .test_demo_isolation import chart_frames
 
 PAGE = """<!doctype html><html><head><title>Intranet</title></head><body>

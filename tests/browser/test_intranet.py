@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import PanesServer, StaticSite, free_port, screenshot, start_server, stop_server
+from tests.support.browser import StaticSite
+
+from .conftest import PanesServer, free_port, screenshot, start_server, stop_server
 from .sso_proxy import SsoProxy
 from .test_demo_isolation import ORDERS_SQL, kpi_value
 

@@ -7,17 +7,13 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.test import Client
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 ROWS = {
     "meta": [{"name": "city", "type": "String"}, {"name": "revenue", "type": "Float64"}],
@@ -42,7 +38,7 @@ def browser_for(live_server, user, **context_options) -> Iterator:
 
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1100, "height": 900}, **context_options)
             host = urlsplit(live_server.url).hostname
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "domain": host, "path": "/"}])
@@ -73,29 +69,6 @@ class Host:
 
     def for_pipe(self, pipe: str) -> list[dict]:
         return [r for r in self.requests if r["path"].rsplit("/", 1)[-1].split(".")[0] == pipe]
-
-
-class StaticSite:
-    """An 'intranet' on its own port (another origin, the same site as localhost)."""
-
-    def __init__(self, folder: Path, port: int) -> None:
-        handler = partial(_Quiet, directory=str(folder))
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.origin = f"http://localhost:{self.server.server_address[1]}"
-        self.thread = Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StaticSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
-        pass
 
 
 def frame_titled(page, title: str, timeout_ms: int = 15_000):

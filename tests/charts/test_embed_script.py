@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 
 from charts.models import Membership, Tenant, TenantFilterRule, Workspace
 from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
-from tests.charts.live_site import Host, StaticSite, browser_for, chromium_available
+from tests.charts.live_site import Host, browser_for, chromium_available
+from tests.support.browser import StaticSite
 from tests.conftest import LOCAL_KEY_ENV
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium")]

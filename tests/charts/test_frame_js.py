@@ -14,9 +14,7 @@ from django.test import Client
 from charts.models import Membership, Tenant, TenantFilterRule, Workspace
 from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
 from tests.conftest import LOCAL_KEY_ENV
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,7 +49,7 @@ def site(live_server, transactional_db, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1100, "height": 800})
         host = live_server.url.split("//")[1].split(":")[0]
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "domain": host, "path": "/"}])

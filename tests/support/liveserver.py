@@ -1,4 +1,5 @@
-"""A real Panes under gunicorn on 127.0.0.1, for load scripts and the tests that need processes.
+"""A real Panes under gunicorn on 127.0.0.1 with the demo loaded: the one way tests and benchmarks
+start it.
 
 ``start`` gives a server its own data folder (SQLite) or, with ``postgres=True``, its own
 PostgreSQL databases; runs the migrations and loads the demo; then starts gunicorn with
@@ -6,8 +7,12 @@ PostgreSQL databases; runs the migrations and loads the demo; then starts gunico
 starts a second gunicorn on the same databases and cache (two app servers behind one balancer).
 ``HttpSession`` is a keep-alive HTTP client that logs in like a browser (cookies, CSRF).
 
-Everything listens on 127.0.0.1 only. tests/browser/conftest.py has its own copy of the
-server start, tuned for the browser tests (pages on localhost, API on 127.0.0.1).
+The pieces are used on their own too: tests/browser/conftest.py starts its servers with ``start``
+(pages on localhost, the pipe API on 127.0.0.1), and bench/_server.py builds its production-like
+server (collected static files, login throttling on) from ``server_env``, ``gunicorn``,
+``wait_until_up`` and ``stop_processes``.
+
+Everything listens on 127.0.0.1 only.
 """
 from __future__ import annotations
 
@@ -26,16 +31,115 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "panes-demo"
 PG_ROOT = "postgres://postgres@127.0.0.1:5432"
+GUNICORN_CONF = str(ROOT / "config" / "gunicorn.conf.py")
 CSRF_INPUT_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Never inherited from the caller: a server uses only the databases and cache it is given.
+INHERITED_NEVER = {"DATABASE_URL", "ANALYTICS_DATABASE_URL", "CACHE_URL"}
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def server_env(data_dir: Path, port: int, *, production: bool = False, **overrides: str) -> dict:
+    """The environment of a Panes server on ``port`` with its data in ``data_dir``.
+
+    ``production``: static files collected into ``data_dir/static`` (hashed and compressed, as
+    production serves them) and login throttling on. Otherwise static files come from the
+    finders and login throttling is off, so tests may log in as often as they like.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in INHERITED_NEVER}
+    env.update(
+        {
+            "PANES_ENV_FILE": "",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "PANES_LOCAL_ADMIN_TOKEN": "p." + secrets.token_urlsafe(40),
+            "DATA_DIR": str(data_dir),
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "PANES_LOCAL_API_ORIGIN": f"http://127.0.0.1:{port}",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_ACCESS_LOG": "",
+        }
+    )
+    if production:
+        env["STATIC_ROOT"] = str(data_dir / "static")
+    else:
+        env.update(
+            {
+                "WHITENOISE_USE_FINDERS": "true",
+                "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+                "AXES_ENABLED": "false",
+            }
+        )
+    env.update(overrides)
+    return env
+
+
+def psql(sql: str, database: str = "postgres") -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qc", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+def create_pg_databases(*names: str) -> tuple[str, ...]:
+    """Fresh PostgreSQL databases (dropped first if left over); their names."""
+    for name in names:
+        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        psql(f'CREATE DATABASE "{name}"')
+    return names
+
+
+def gunicorn(env: dict, log_path: Path, *args: str) -> subprocess.Popen:
+    """gunicorn with config/gunicorn.conf.py, run from the repository root, serving ``args``
+    (default: Panes); its output is appended to ``log_path``."""
+    with open(log_path, "a") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONF, *(args or ("config.wsgi",))],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_until_up(url: str, process: subprocess.Popen, *, timeout: float = 60, any_status: bool = False) -> None:
+    """Wait until ``url`` answers 2xx (any status at all with ``any_status``), or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {process.returncode}; see its log")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            if any_status:
+                return  # it answered
+            time.sleep(0.2)
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer at {url}")
+
+
+def stop_processes(processes: list[subprocess.Popen], *, timeout: float = 10) -> None:
+    """Terminate them all, then wait for each; kill the ones that outlive ``timeout``."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @dataclass
@@ -49,6 +153,17 @@ class Server:
     @property
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_origin(self) -> str:
+        """Where the chart frames read the pipe API (PANES_LOCAL_API_ORIGIN)."""
+        return self.origin
+
+    @property
+    def page_origin(self) -> str:
+        """Pages on localhost, the pipe API on 127.0.0.1: chart requests are cross-origin, as
+        they are against Tinybird."""
+        return f"http://localhost:{self.port}"
 
     @property
     def log_path(self) -> Path:
@@ -75,94 +190,37 @@ class Server:
             return conn.execute(query, params).fetchall()
 
 
-def server_env(data_dir: Path, port: int, **overrides: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ANALYTICS_DATABASE_URL", "CACHE_URL"}}
-    env.update(
-        {
-            "PANES_ENV_FILE": "",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "PANES_LOCAL_ADMIN_TOKEN": "p." + secrets.token_urlsafe(40),
-            "DATA_DIR": str(data_dir),
-            "ALLOWED_HOSTS": "localhost,127.0.0.1",
-            "WHITENOISE_USE_FINDERS": "true",
-            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-            "PANES_LOCAL_API_ORIGIN": f"http://127.0.0.1:{port}",
-            "AXES_ENABLED": "false",
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "WEB_CONCURRENCY": "2",
-            "GUNICORN_ACCESS_LOG": "",
-        }
-    )
-    env.update(overrides)
-    return env
-
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
-def create_pg_databases(prefix: str) -> tuple[str, str]:
-    """Two fresh PostgreSQL databases (dropped first if left over); their names."""
-    names = (prefix, f"{prefix}_analytics")
-    for name in names:
-        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        psql(f'CREATE DATABASE "{name}"')
-    return names
-
-
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Panes server exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return  # it answered
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"Panes server did not answer at {url}")
-
-
-def _gunicorn(server: Server) -> subprocess.Popen:
-    log = open(server.log_path, "a")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
-        env=server.env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
+def _serve(server: Server, *, timeout: float = 60) -> subprocess.Popen:
+    process = gunicorn(server.env, server.log_path)
     server.processes.append(process)
-    wait_until_up(f"{server.origin}/login/", process)
+    wait_until_up(f"{server.origin}/login/", process, timeout=timeout)
     return process
 
 
 def start(
-    data_dir: Path, *, demo_rows: int = 20_000, postgres: bool = False, cache_url: str = "", **overrides: str
+    data_dir: Path,
+    *,
+    demo_rows: int = 20_000,
+    postgres: bool = False,
+    cache_url: str = "",
+    server_class: type[Server] = Server,
+    up_timeout: float = 60,
+    **overrides: str,
 ) -> Server:
-    """Migrate, load the demo and serve it; ``postgres`` uses fresh databases named after the port."""
+    """Migrate, load the demo and serve it; ``postgres`` uses fresh databases named after the port.
+    ``overrides`` are settings (environment variables) of the server."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     pg: tuple[str, ...] = ()
     if postgres:
-        pg = create_pg_databases(f"panes_load_{port}")
+        pg = create_pg_databases(f"panes_load_{port}", f"panes_load_{port}_analytics")
         overrides = {"DATABASE_URL": f"{PG_ROOT}/{pg[0]}", "ANALYTICS_DATABASE_URL": f"{PG_ROOT}/{pg[1]}", **overrides}
     if cache_url:
         overrides = {"CACHE_URL": cache_url, **overrides}
-    server = Server(port=port, data_dir=data_dir, env=server_env(data_dir, port, **overrides), pg_databases=pg)
+    server = server_class(port=port, data_dir=data_dir, env=server_env(data_dir, port, **overrides), pg_databases=pg)
     server.manage("migrate", "--noinput", "-v", "0")
     server.manage("demo", "--rows", str(demo_rows))
-    _gunicorn(server)
+    _serve(server, timeout=up_timeout)
     return server
 
 
@@ -171,18 +229,12 @@ def start_another(server: Server) -> Server:
     port = free_port()
     env = dict(server.env, PORT=str(port), PANES_LOCAL_API_ORIGIN=f"http://127.0.0.1:{port}")
     other = Server(port=port, data_dir=server.data_dir, env=env)
-    _gunicorn(other)
+    _serve(other)
     return other
 
 
 def stop(server: Server) -> None:
-    for process in server.processes:
-        process.terminate()
-    for process in server.processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop_processes(server.processes)
     for name in server.pg_databases:
         try:
             psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
