@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Prefetch, QuerySet
@@ -46,6 +48,48 @@ def _pretty_json(value: object) -> str:
 
 # --- Fail-closed gaps on changelists --------------------------------------------------------------
 
+
+
+class _ValidIdsOnly:
+    """Autocomplete widgets that skip ids their target field cannot hold.
+
+    Re-rendering a form with errors makes Django's widget query ``pk__in=[...]`` with the posted
+    values; a tampered non-numeric id would raise ValueError there (a 500). It is a form error.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(getattr(remote, "field_name", None) or remote.model._meta.pk.name)
+        valid = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class ValidatedAutocompleteSelect(_ValidIdsOnly, AutocompleteSelect):
+    pass
+
+
+class ValidatedAutocompleteSelectMultiple(_ValidIdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocomplete:
+    """Admin mixin: autocomplete fields use the widgets above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ValidatedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ValidatedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 class GapChangeList(ChangeList):
     """A changelist that attaches each row's fail-closed gaps, computed once per page.
@@ -107,7 +151,7 @@ class WorkspaceAdmin(admin.ModelAdmin):
 # --- Tenants, memberships, rules ------------------------------------------------------------------
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(SafeAutocomplete, admin.TabularInline):
     model = Membership
     extra = 0
     fields = ["user", "role", "is_active", "source"]
@@ -115,7 +159,7 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-class TenantFilterRuleInline(admin.TabularInline):
+class TenantFilterRuleInline(SafeAutocomplete, admin.TabularInline):
     model = TenantFilterRule
     form = TenantFilterRuleForm
     extra = 0
@@ -179,7 +223,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SafeAutocomplete, admin.ModelAdmin):
     list_display = ["user", "tenant", "role", "is_active", "source", "created_at"]
     list_filter = ["role", "is_active", "source", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name", "tenant__slug"]
@@ -188,7 +232,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntranetGroupRule)
-class IntranetGroupRuleAdmin(admin.ModelAdmin):
+class IntranetGroupRuleAdmin(SafeAutocomplete, admin.ModelAdmin):
     """Which intranet groups (from single sign-on) give membership of which tenant."""
 
     list_display = ["group", "tenant", "role"]
@@ -199,7 +243,7 @@ class IntranetGroupRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(TenantFilterRule)
-class TenantFilterRuleAdmin(admin.ModelAdmin):
+class TenantFilterRuleAdmin(SafeAutocomplete, admin.ModelAdmin):
     form = TenantFilterRuleForm
     list_display = ["param", "value", "value_type", "tenant", "scope"]
     list_filter = ["value_type", "tenant"]
@@ -276,7 +320,7 @@ class ChartAdmin(admin.ModelAdmin):
 # --- Dashboards -----------------------------------------------------------------------------------
 
 
-class DashboardChartInline(admin.TabularInline):
+class DashboardChartInline(SafeAutocomplete, admin.TabularInline):
     model = DashboardChart
     extra = 0
     fields = ["chart", "position", "width", "height"]
@@ -285,7 +329,7 @@ class DashboardChartInline(admin.TabularInline):
 
 
 @admin.register(Dashboard)
-class DashboardAdmin(admin.ModelAdmin):
+class DashboardAdmin(SafeAutocomplete, admin.ModelAdmin):
     list_display = ["title", "slug", "visible_to_all", "tenant_list", "chart_count", "preview_link"]
     list_filter = ["visible_to_all", "tenants"]
     search_fields = ["title", "slug", "description"]
@@ -427,7 +471,7 @@ def _live_grid(request: HttpRequest, *, dashboard: Dashboard, tenant: Tenant) ->
 
 
 @admin.register(DashboardChart)
-class DashboardChartAdmin(admin.ModelAdmin):
+class DashboardChartAdmin(SafeAutocomplete, admin.ModelAdmin):
     list_display = ["dashboard", "position", "chart", "width", "height"]
     list_filter = ["dashboard"]
     search_fields = ["dashboard__title", "chart__title", "chart__pipe_name"]
