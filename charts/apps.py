@@ -6,4 +6,6 @@ class ChartsConfig(AppConfig):
     verbose_name = "Dashboards"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, revisions  # noqa: F401  (checks register themselves)
+
+        revisions.connect()

@@ -7,6 +7,7 @@ short fingerprint of the key, never the key); every real mint writes exactly one
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from datetime import datetime, timezone
 from django.conf import settings
 from django.http import HttpRequest
 
-from . import tokens
+from . import revisions, tokens
 from .models import Chart, Dashboard, Tenant, TenantFilterRule, TokenGrant, Workspace
 from .signing import read_signing_key
 
@@ -31,6 +32,7 @@ class PageToken:
     payload: dict
     unconfigured: dict = field(default_factory=dict)  # chart id -> missing params
     reused: bool = False
+    key_id: str | None = None  # fingerprint of the key that signed ``token``
     error: str | None = None  # e.g. signing key missing: the page shows it, no traceback
 
 
@@ -158,7 +160,7 @@ def workspace_token(
         and cached["exp"] - margin > now.timestamp()
     ):
         return PageToken(
-            workspace, cached["token"], cached["exp"], cached["payload"], dict(plan.unconfigured), reused=True
+            workspace, cached["token"], cached["exp"], cached["payload"], dict(plan.unconfigured), reused=True, key_id=key_id
         )
 
     token = sign_and_record(
@@ -166,4 +168,44 @@ def workspace_token(
     )
     cache[key] = {"token": token, "exp": plan.payload["exp"], "digest": digest, "key": key_id, "payload": plan.payload}
     request.session[SESSION_KEY] = cache
-    return PageToken(workspace, token, plan.payload["exp"], plan.payload, dict(plan.unconfigured))
+    return PageToken(workspace, token, plan.payload["exp"], plan.payload, dict(plan.unconfigured), key_id=key_id)
+
+
+ANSWERS_KEY = "panes.token_answers"
+
+
+def cached_answer(request: HttpRequest, *, tenant: Tenant, name: str, now: float | None = None) -> dict | None:
+    """The token answer this session last got for ``name`` (a token URL), if it still stands.
+
+    It stands while its tokens are not near expiry, no configuration changed since it was built
+    (charts.revisions) and every signing key is the one that signed it. Serving it again hands
+    out no token this session did not already hold, and costs no dashboard, tile or rule query.
+    """
+    entry = request.session.get(ANSWERS_KEY, {}).get(f"{tenant.pk}:{name}")
+    now = time.time() if now is None else now
+    if not entry or entry["fresh_until"] <= now or entry["revision"] != revisions.current():
+        return None
+    for variable, key_id in entry["keys"].items():
+        try:
+            if key_fingerprint(read_signing_key(variable)) != key_id:
+                return None
+        except tokens.SigningKeyError:
+            return None
+    return {**entry["answer"], "now": int(now)}
+
+
+def remember_answer(
+    request: HttpRequest, *, tenant: Tenant, name: str, answer: dict, page_tokens: dict[int, PageToken], revision: int
+) -> None:
+    """Keep ``answer`` for cached_answer; ``revision`` is the one read before it was built."""
+    signed = [pt for pt in page_tokens.values() if pt.token and pt.key_id]
+    if not signed:
+        return
+    answers = request.session.get(ANSWERS_KEY, {})
+    answers[f"{tenant.pk}:{name}"] = {
+        "answer": answer,
+        "revision": revision,
+        "fresh_until": min(pt.expires_at for pt in signed) - settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS,
+        "keys": {pt.workspace.signing_key_env: pt.key_id for pt in signed},
+    }
+    request.session[ANSWERS_KEY] = answers

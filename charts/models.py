@@ -453,3 +453,16 @@ class TokenGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payload.get('name', '?')} @ {self.issued_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ConfigRevision(models.Model):
+    """One row counting changes to anything that shapes a token (see charts.revisions).
+
+    The token endpoint serves a session's cached answer only while this number is unchanged, so a
+    rule, membership, chart or dashboard edit takes effect at the next refresh.
+    """
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"revision {self.value}"

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import pages, tenancy, themes
+from . import grants, pages, revisions, tenancy, themes
 from .middleware import embed_origins
 from .models import Tenant
 
@@ -132,6 +132,11 @@ def token_response(
     """The token refresh of a grid: ``find`` looks up its dashboard or chart (a 404 there is a
     JSON 404 "No such <missing>."), ``context_of`` builds the page context that mints the tokens;
     503 when they cannot be signed. Personal dashboards answer the same."""
+    tenant = tenancy.active_tenant(request)
+    cached = grants.cached_answer(request, tenant=tenant, name=request.path)
+    if cached is not None:
+        return JsonResponse(cached)
+    revision = revisions.current()  # read first: a change while building makes the answer stale
     try:
         found = find()
     except Http404:
@@ -141,7 +146,11 @@ def token_response(
         log.error("Cannot mint chart tokens for %s: %s", request.path, context["token_error"])
         detail = f" {context['token_error']}" if request.user.is_staff else ""
         return JsonResponse({"error": UNAVAILABLE_MESSAGE + detail}, status=503)
-    return JsonResponse(pages.token_document(context))
+    answer = pages.token_document(context)
+    grants.remember_answer(
+        request, tenant=tenant, name=request.path, answer=answer, page_tokens=context["page_tokens"], revision=revision
+    )
+    return JsonResponse(answer)
 
 
 @never_cache
