@@ -22,12 +22,15 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from . import filters, grants, snippets, tenancy, themes
 from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule
@@ -68,6 +71,30 @@ class Tile:
     def workspace_id(self) -> int:
         return self.chart.workspace_id
 
+    @property
+    def html(self) -> SafeString:
+        """The markup of a drawable tile (state OK), built here rather than in the template:
+        on a 30-chart page the template engine's per-variable lookups were most of the time."""
+        kind_attr = mark_safe('referrerpolicy="no-referrer"' if self.is_tinybird else "data-panes-frame")
+        return format_html(
+            '<section class="tile tile--{state}" style="--span: {width}; --tile-height: {height}px" '
+            'data-chart="{chart}" data-state="{state}" aria-label="{title}">\n'
+            '        <iframe class="tile__frame" src="{src}" title="{title}" loading="lazy"\n'
+            '                data-kind="{kind}" data-workspace="{workspace}" data-expires-at="{expires}" '
+            'data-filter-params="{params}"\n                {kind_attr}></iframe>\n    </section>',
+            state=self.state,
+            width=self.width,
+            height=self.height,
+            chart=self.chart.pk,
+            title=self.chart.title,
+            src=self.src,
+            kind=self.kind,
+            workspace=self.workspace_id,
+            expires="" if self.expires_at is None else self.expires_at,
+            params=",".join(self.filter_params),
+            kind_attr=kind_attr,
+        )
+
 
 def frame_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) -> str:
     """The Panes frame URL; the token rides in the fragment, which browsers never send anywhere.
@@ -75,7 +102,19 @@ def frame_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) 
     ``query`` carries the theme and filter values, never anything secret.
     """
     search = f"?{urlencode(query)}" if query else ""
-    return f"{reverse('charts:frame', args=[chart.pk])}{search}#token={quote(token, safe='')}"
+    return f"{_frame_path(chart.pk, get_script_prefix(), get_urlconf())}{search}#token={_quoted(token)}"
+
+
+@lru_cache(maxsize=4096)
+def _frame_path(chart_id: int, script_prefix: str, urlconf: str | None) -> str:
+    # reverse() was a quarter of a 30-chart page; its answer depends only on these three.
+    return reverse("charts:frame", args=[chart_id], urlconf=urlconf)
+
+
+@lru_cache(maxsize=256)
+def _quoted(token: str) -> str:
+    # Every tile of a workspace carries the same token: quote it once per page, not once per tile.
+    return quote(token, safe="")
 
 
 def tile_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) -> str:
