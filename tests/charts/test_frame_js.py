@@ -72,9 +72,11 @@ class Host:
         route.fulfill(status=status, content_type="application/json", body=json.dumps(body), headers={"Access-Control-Allow-Origin": "*"})
 
 
-def open_dashboard(site, host: Host):
+def open_dashboard(site, host: Host, on_request=None):
     page = site["context"].new_page()
     page.route("**/v0/pipes/*.json", host)
+    if on_request is not None:  # before the page loads, so no early request is missed
+        page.on("request", on_request)
     page.goto(site["url"] + "/d/sales/")
     frame = page.frame_locator("iframe[data-panes-frame]")
     return page, frame
@@ -110,8 +112,9 @@ def test_no_rows_reads_as_an_empty_period(site) -> None:
 def test_a_refused_token_asks_the_page_once_then_says_not_allowed(site) -> None:
     token_requests: list[str] = []
     host = Host((403, {"error": "Invalid token"}))
-    page, frame = open_dashboard(site, host)
-    page.on("request", lambda r: token_requests.append(r.url) if r.url.endswith("/token.json") else None)
+    page, frame = open_dashboard(
+        site, host, on_request=lambda r: token_requests.append(r.url) if r.url.endswith("/token.json") else None
+    )
     body_attr(frame, "error", "forbidden")
     assert "Not allowed" in frame.locator("#panes-status").inner_text()
     assert len(token_requests) == 1  # one renewal, not a loop
