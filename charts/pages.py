@@ -102,7 +102,7 @@ def frame_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) 
     ``query`` carries the theme and filter values, never anything secret.
     """
     search = f"?{urlencode(query)}" if query else ""
-    return f"{_frame_path(chart.pk, get_script_prefix(), get_urlconf())}{search}#token={_quoted(token)}"
+    return f"{_frame_path(chart.pk, get_script_prefix(), get_urlconf())}{search}#token={quote(token, safe='')}"
 
 
 @lru_cache(maxsize=4096)
@@ -110,11 +110,6 @@ def _frame_path(chart_id: int, script_prefix: str, urlconf: str | None) -> str:
     # reverse() was a quarter of a 30-chart page; its answer depends only on these three.
     return reverse("charts:frame", args=[chart_id], urlconf=urlconf)
 
-
-@lru_cache(maxsize=256)
-def _quoted(token: str) -> str:
-    # Every tile of a workspace carries the same token: quote it once per page, not once per tile.
-    return quote(token, safe="")
 
 
 def tile_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) -> str:
