@@ -221,6 +221,25 @@ PANES_LOCAL_API_ORIGIN = env.str("PANES_LOCAL_API_ORIGIN", default="")
 PANES_CSP_FRAME_SRC = env.list("PANES_CSP_FRAME_SRC", default=["https://*.tinybird.co"])
 PANES_CSP_CONNECT_SRC = env.list("PANES_CSP_CONNECT_SRC", default=["https://*.tinybird.co"])
 
+# Where Panes may send a signing key or a viewer's token. Nothing an admin types can widen these:
+# a workspace's API host must be one of PANES_ALLOWED_API_HOSTS (origins; blank API host = the
+# built-in host, always allowed) and its signing-key variable one of PANES_SIGNING_KEY_VARIABLES.
+TINYBIRD_API_HOSTS = [
+    "https://api.tinybird.co",
+    "https://api.us-east.tinybird.co",
+    "https://api.europe-west2.gcp.tinybird.co",
+    "https://api.northamerica-northeast2.gcp.tinybird.co",
+    "https://api.eu-central-1.aws.tinybird.co",
+    "https://api.eu-west-1.aws.tinybird.co",
+    "https://api.us-east.aws.tinybird.co",
+    "https://api.us-west-2.aws.tinybird.co",
+]
+PANES_ALLOWED_API_HOSTS = env.list("PANES_ALLOWED_API_HOSTS", default=TINYBIRD_API_HOSTS)
+PANES_SIGNING_KEY_VARIABLES = env.list(
+    "PANES_SIGNING_KEY_VARIABLES",
+    default=[env.str("PIPES_ADMIN_TOKEN_ENV", default="PANES_LOCAL_ADMIN_TOKEN"), "TINYBIRD_ADMIN_TOKEN"],
+)
+
 # Trusted-header single sign-on (an intranet proxy that has already authenticated the person).
 # The user name comes from PANES_SSO_HEADER (blank: the REMOTE_USER variable the web server sets)
 # and counts only from the proxies listed in PANES_SSO_TRUSTED_PROXIES (IPs or CIDRs; empty:
