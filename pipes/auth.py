@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from django.conf import settings
 ALGORITHMS = ["HS256"]
 SCOPE_TYPE = "PIPES:READ"
 MIN_KEY_BYTES = 32
+FIXED_PARAMS_MALFORMED = "the token's fixed_params are malformed"
 
 
 class AuthError(Exception):
@@ -158,15 +160,34 @@ def scope_for(credential: Credential, pipe_name: str, pipe_id: str | None) -> Sc
     for raw in credential.scopes:
         if raw.get("type") != SCOPE_TYPE or raw.get("resource") not in resources:
             continue
-        fixed = raw.get("fixed_params") or {}
-        if not isinstance(fixed, dict):
-            raise AuthError("the token's fixed_params are malformed")
-        matching.append(Scope(resource=raw["resource"], fixed_params=fixed))
+        matching.append(Scope(resource=raw["resource"], fixed_params=_fixed_params(raw)))
     if not matching:
         raise AuthError("the token has no PIPES:READ scope for this pipe")
     if any(s.fixed_params != matching[0].fixed_params for s in matching[1:]):
         raise AuthError("the token has conflicting scopes for this pipe")
     return matching[0]
+
+
+def _fixed_params(raw: dict) -> dict:
+    """A matching scope's ``fixed_params``: an object of strings, numbers and booleans.
+
+    Only a scope without the key fixes nothing. ``[]``, ``0``, ``false``, ``""`` and ``null`` are
+    malformed, not "no fixed params": read as empty, they let a tenant's token pick any tenant's
+    rows through the query string. A null value is malformed too: binding NULL could widen an
+    ``x IS NULL OR ...`` filter to every tenant's rows.
+    """
+    if "fixed_params" not in raw:
+        return {}
+    fixed = raw["fixed_params"]
+    if not isinstance(fixed, dict):
+        raise AuthError(FIXED_PARAMS_MALFORMED)
+    for value in fixed.values():
+        if value is None:
+            raise AuthError(f"{FIXED_PARAMS_MALFORMED}: null is not a value")
+        # bool is an int; NaN and Infinity are not JSON, though Python's parser accepts them.
+        if not isinstance(value, (str, int, float)) or (isinstance(value, float) and not math.isfinite(value)):
+            raise AuthError(FIXED_PARAMS_MALFORMED)
+    return fixed
 
 
 def could_read(credential: Credential, segment: str) -> bool:

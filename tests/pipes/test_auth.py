@@ -9,6 +9,8 @@ import jwt
 import pytest
 from django.conf import settings
 
+from pipes.auth import AuthError, Credential, Scope, scope_for
+
 from .conftest import scope
 
 pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
@@ -99,6 +101,60 @@ def test_it_refuses_conflicting_scopes_for_one_pipe(api, sales, make_token):
 
 def test_it_refuses_a_fixed_param_of_null(api, sales, make_token):
     _refused(api.get(URL, make_token([scope("sales", company_id=None)])), "null")
+
+
+# Anything but an object of scalars: falsy shapes used to pass as "no fixed params", so a tenant's
+# token read whichever company_id it put in the query string.
+MALFORMED_FIXED_PARAMS = [
+    pytest.param([], id="empty-list"),
+    pytest.param(0, id="zero"),
+    pytest.param(False, id="false"),
+    pytest.param("", id="empty-string"),
+    pytest.param(None, id="null"),
+    pytest.param("company_id=acme", id="string"),
+    pytest.param(["company_id", "acme"], id="list"),
+    pytest.param(1, id="number"),
+    pytest.param({"company_id": ["acme", "globex"]}, id="list-value"),
+    pytest.param({"company_id": {"acme": 1}}, id="object-value"),
+    pytest.param({"company_id": None}, id="null-value"),
+    pytest.param({"company_id": float("nan")}, id="nan-value"),
+]
+
+
+def _raw_scope(resource: str, fixed_params: object) -> dict:
+    return {"type": "PIPES:READ", "resource": resource, "fixed_params": fixed_params}
+
+
+@pytest.mark.parametrize("fixed_params", MALFORMED_FIXED_PARAMS)
+def test_it_refuses_malformed_fixed_params(api, sales, make_token, fixed_params):
+    token = make_token([_raw_scope("sales", fixed_params)])
+    _refused(api.get(URL, token, {"company_id": "globex"}), "the token's fixed_params are malformed")
+
+
+@pytest.mark.parametrize("fixed_params", MALFORMED_FIXED_PARAMS)
+def test_scope_for_refuses_malformed_fixed_params(fixed_params):
+    credential = Credential(is_admin=False, name="t", scopes=(_raw_scope("sales", fixed_params),))
+    with pytest.raises(AuthError, match="the token's fixed_params are malformed"):
+        scope_for(credential, "sales", "t_sales")
+
+
+@pytest.mark.parametrize("value", ["acme", 42, 4.5, True, False, 0, ""])
+def test_scope_for_accepts_scalar_fixed_params(value):
+    credential = Credential(is_admin=False, name="t", scopes=(_raw_scope("sales", {"company_id": value}),))
+    assert scope_for(credential, "sales", None) == Scope(resource="sales", fixed_params={"company_id": value})
+
+
+def test_a_scope_without_fixed_params_fixes_nothing(api, sales, make_token):
+    token = make_token([{"type": "PIPES:READ", "resource": "sales"}])
+    credential = Credential(is_admin=False, name="t", scopes=({"type": "PIPES:READ", "resource": "sales"},))
+    assert scope_for(credential, "sales", None).fixed_params == {}
+    rows = api.rows(URL, token, {"company_id": "globex"})
+    assert {r["company_id"] for r in rows} == {"globex"}
+
+
+def test_a_malformed_scope_for_another_pipe_does_not_matter(api, sales, make_token):
+    token = make_token([_raw_scope("other_pipe", []), scope("sales", company_id="acme")])
+    assert {r["company_id"] for r in api.rows(URL, token)} == {"acme"}
 
 
 def test_it_refuses_a_request_without_token(api, sales):
