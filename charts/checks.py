@@ -70,8 +70,11 @@ def _needed_params(chart: Chart) -> tuple[str, ...] | None:
         return None
 
 
-def configuration_gaps(*, using: str | None = None) -> list[Gap]:
-    """Every (chart, tenant) pair where an active tenant sees the chart and it fails closed.
+def configuration_gaps(
+    *, using: str | None = None, tenant_id: int | None = None, chart_id: int | None = None
+) -> list[Gap]:
+    """Every (chart, tenant) pair where an active tenant sees the chart and it fails closed;
+    only one tenant's or one chart's pairs when ``tenant_id`` or ``chart_id`` is given.
 
     A constant number of queries whatever the number of tenants, dashboards and charts.
     Mirrors tokens.build_payload chart by chart (a page can fail more: every chart sharing a
@@ -79,13 +82,17 @@ def configuration_gaps(*, using: str | None = None) -> list[Gap]:
     """
     using = using or router.db_for_read(Tenant)
     rules = TenantFilterRule.objects.using(using).select_related("chart__workspace")
-    tenants = list(
-        Tenant.objects.using(using).filter(is_active=True).prefetch_related(Prefetch("filter_rules", queryset=rules))
-    )
+    tenant_rows = Tenant.objects.using(using).filter(is_active=True)
+    if tenant_id is not None:
+        tenant_rows = tenant_rows.filter(pk=tenant_id)
+    tenants = list(tenant_rows.prefetch_related(Prefetch("filter_rules", queryset=rules)))
     tiles = DashboardChart.objects.using(using).select_related("chart__workspace")
-    dashboards = list(
-        Dashboard.objects.using(using).prefetch_related("tenants", Prefetch("tiles", queryset=tiles))
-    )
+    if chart_id is not None:
+        tiles = tiles.filter(chart_id=chart_id)
+    dashboard_rows = Dashboard.objects.using(using)
+    if chart_id is not None:
+        dashboard_rows = dashboard_rows.filter(tiles__chart_id=chart_id).distinct()
+    dashboards = list(dashboard_rows.prefetch_related("tenants", Prefetch("tiles", queryset=tiles)))
     gaps: list[Gap] = []
     for tenant in tenants:
         rule_specs = [

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import jwt
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -85,7 +86,8 @@ def sign_and_record(
 
     Raises tokens.SigningKeyError (naming the variable, never the key) when the key is unusable.
     """
-    token = tokens.sign(payload, key if key is not None else read_signing_key(workspace.signing_key_env))
+    key = key if key is not None else read_signing_key(workspace.signing_key_env)
+    token = jwt.encode(payload, key, algorithm=tokens.ALGORITHM)
     TokenGrant.objects.create(
         user=user,
         tenant=tenant,
@@ -209,3 +211,21 @@ def remember_answer(
         "keys": {pt.workspace.signing_key_env: pt.key_id for pt in signed},
     }
     request.session[ANSWERS_KEY] = answers
+
+
+def plans_by_workspace(
+    *, tenant: Tenant, user_id: int, charts: Sequence[Chart], rules: Sequence[TenantFilterRule], now: datetime
+) -> list[tuple[Workspace, list[Chart], tokens.MintPlan]]:
+    """The payload each workspace's token would carry for ``charts``, unsigned: what the admin's
+    "Preview as tenant" shows. Nothing is signed, cached or recorded."""
+    by_workspace: dict[int, list[Chart]] = {}
+    for chart in charts:
+        by_workspace.setdefault(chart.workspace_id, []).append(chart)
+    return [
+        (
+            ws_charts[0].workspace,
+            ws_charts,
+            plan_for(tenant=tenant, user_id=user_id, workspace=ws_charts[0].workspace, charts=ws_charts, rules=rules, now=now),
+        )
+        for ws_charts in by_workspace.values()
+    ]

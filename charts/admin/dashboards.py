@@ -1,0 +1,85 @@
+"""Dashboards and their tiles; "Preview as tenant" lives in ``preview``."""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from ..models import Dashboard, DashboardChart, Tenant
+from .preview import PREVIEW_PERMISSION, preview_view
+from .widgets import SafeAutocomplete
+
+
+class DashboardChartInline(SafeAutocomplete, admin.TabularInline):
+    model = DashboardChart
+    extra = 0
+    fields = ["chart", "position", "width", "height"]
+    autocomplete_fields = ["chart"]
+    ordering = ["position", "id"]
+
+
+@admin.register(Dashboard)
+class DashboardAdmin(SafeAutocomplete, admin.ModelAdmin):
+    list_display = ["title", "slug", "visible_to_all", "tenant_list", "chart_count", "preview_link"]
+    list_filter = ["visible_to_all", "tenants"]
+    search_fields = ["title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tenants"]
+    inlines = [DashboardChartInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Dashboard]:
+        # Personal dashboards are their owners' own; the admin manages the shared ones.
+        return (
+            super()
+            .get_queryset(request)
+            .shared()
+            .annotate(chart_count=Count("tiles", distinct=True))
+            .prefetch_related(Prefetch("tenants", queryset=Tenant.objects.order_by("name")))
+        )
+
+    @admin.display(description="tenants")
+    def tenant_list(self, obj: Dashboard) -> str:
+        if obj.visible_to_all:
+            return "every tenant"
+        return ", ".join(t.name for t in obj.tenants.all()) or "nobody"
+
+    @admin.display(description="charts", ordering="chart_count")
+    def chart_count(self, obj: Dashboard) -> int:
+        return obj.chart_count
+
+    @admin.display(description="preview")
+    def preview_link(self, obj: Dashboard) -> str:
+        return format_html('<a href="{}">Preview as tenant</a>', reverse("admin:charts_dashboard_preview", args=[obj.pk]))
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        names = list(super().get_list_display(request))
+        if not request.user.has_perm(PREVIEW_PERMISSION):
+            names.remove("preview_link")
+        return names
+
+    def get_urls(self) -> list:
+        preview = path(
+            "<int:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="charts_dashboard_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_preview": request.user.has_perm(PREVIEW_PERMISSION)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def preview_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return preview_view(self, request, object_id)
+
+
+@admin.register(DashboardChart)
+class DashboardChartAdmin(SafeAutocomplete, admin.ModelAdmin):
+    list_display = ["dashboard", "position", "chart", "width", "height"]
+    list_filter = ["dashboard"]
+    search_fields = ["dashboard__title", "chart__title", "chart__pipe_name"]
+    list_select_related = ["dashboard", "chart"]
+    autocomplete_fields = ["dashboard", "chart"]
+    ordering = ["dashboard__title", "position", "id"]
