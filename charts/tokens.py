@@ -1,4 +1,4 @@
-"""Token minting: a pure function from plain data to a Tinybird JWT payload, and its signature.
+"""Token minting: a pure function from plain data to a Tinybird JWT payload.
 
 No request, no ORM, no settings inside: callers pass plain values, so every rule here can be
 tested in isolation. Failing closed is decided here and only here: a pipe whose tenant params are
@@ -6,9 +6,7 @@ not all covered by the tenant's rules gets no scope at all.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -127,7 +125,6 @@ def build_payload(
             group[1].append(chart)
     tenant_wide, rules_by_resource = _split_rules(rules)
 
-    tenant_wide_only: dict[tuple[str, ...], tuple[dict, tuple[str, ...]]] = {}
     scopes: list[dict] = []
     unconfigured: dict[int | str, tuple[str, ...]] = {}
     for resource, (needed, specs) in by_resource.items():
@@ -137,16 +134,7 @@ def build_payload(
                 if not spec.shared:
                     unconfigured[spec.key] = ()
             continue
-        own_rules = rules_by_resource.get(resource)
-        if own_rules:
-            fixed, missing = _fixed_params(needed, tenant_wide, own_rules)
-        else:
-            # Pipes with no rules of their own and the same params get the same fixed params.
-            shape = tuple(needed)
-            if shape not in tenant_wide_only:
-                tenant_wide_only[shape] = _fixed_params(needed, tenant_wide, {})
-            fixed, missing = tenant_wide_only[shape]
-            fixed = dict(fixed)
+        fixed, missing = _fixed_params(needed, tenant_wide, rules_by_resource.get(resource, {}))
         if missing:
             for spec in specs:
                 unconfigured[spec.key] = missing
@@ -176,24 +164,6 @@ def check_signing_key(key: str | bytes | None, variable: str) -> bytes:
             f"The signing key in {variable} is shorter than {MIN_KEY_BYTES} bytes; use the workspace admin token."
         )
     return raw
-
-
-def _b64(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
-_HEADER_SEGMENT = _b64(json.dumps({"alg": ALGORITHM, "typ": "JWT"}, separators=(",", ":")).encode()) + b"."
-
-
-def sign(payload: Mapping, key: bytes) -> str:
-    """The HS256 JWT of ``payload``: byte for byte what ``jwt.encode(payload, key, "HS256")`` makes
-    (compact JSON, header ``{"alg":"HS256","typ":"JWT"}``), without PyJWT's per-call header
-    assembly and key-format checks, which cost more than the signature itself (bench/mint_bench.py).
-    Time claims must already be integers, as ``build_payload`` makes them.
-    """
-    body = json.dumps(payload if isinstance(payload, dict) else dict(payload), separators=(",", ":"))
-    message = _HEADER_SEGMENT + _b64(body.encode())
-    return (message + b"." + _b64(hmac.new(key, message, hashlib.sha256).digest())).decode("ascii")
 
 
 def fingerprint(token: str) -> str:

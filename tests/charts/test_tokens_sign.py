@@ -1,18 +1,22 @@
-"""tokens.sign makes exactly the token PyJWT makes, so every verifier (Tinybird, pipes.auth) reads it."""
+"""grants.sign_and_record signs with PyJWT: every verifier (Tinybird, pipes.auth) reads what Panes signs."""
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 from datetime import datetime, timezone
 
 import jwt
 import pytest
 
-from charts import tokens
+from charts import grants, tokens
+from charts.models import TokenGrant
+from tests.charts.builders import KNOWN_KEY
+from tests.conftest import LOCAL_KEY_ENV
 
-KEY = b"p." + b"s" * 46
+
+@pytest.fixture(autouse=True)
+def known_key(monkeypatch) -> None:
+    monkeypatch.setenv(LOCAL_KEY_ENV, KNOWN_KEY)
 
 
 def payload(scopes: int = 3, **extra) -> dict:
@@ -24,50 +28,39 @@ def payload(scopes: int = 3, **extra) -> dict:
         user_id=42,
         charts=charts,
         rules=rules,
-        now=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        now=datetime.now(timezone.utc),
         ttl_seconds=900,
         **extra,
     ).payload
 
 
-@pytest.mark.parametrize("scopes", [0, 1, 8, 32])
-def test_it_signs_byte_for_byte_what_pyjwt_signs(scopes: int) -> None:
-    claims = payload(scopes, rps=5)
-    assert tokens.sign(claims, KEY) == jwt.encode(claims, KEY, algorithm="HS256")
+def sign(claims: dict, alice, acme, workspace) -> str:
+    return grants.sign_and_record(claims, user=alice, tenant=acme, workspace=workspace, dashboard=None)
 
 
-def test_pyjwt_decodes_it_to_the_payload_with_hs256_and_the_key() -> None:
-    claims = payload()
-    token = tokens.sign(claims, KEY)
-    decoded = jwt.decode(token, KEY, algorithms=["HS256"], options={"verify_exp": False})
-    assert decoded == claims
+def test_pyjwt_verifies_it_with_hs256_and_the_workspace_key(alice, acme, workspace) -> None:
+    claims = payload(rps=5)
+    token = sign(claims, alice, acme, workspace)
     assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    assert jwt.decode(token, KNOWN_KEY, algorithms=["HS256"]) == claims
 
 
-def test_its_signature_is_hmac_sha256_of_the_first_two_segments() -> None:
-    token = tokens.sign(payload(), KEY)
-    header, body, signature = token.split(".")
-    expected = hmac.new(KEY, f"{header}.{body}".encode(), hashlib.sha256).digest()
-    assert base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)) == expected
-    assert "=" not in token  # base64url without padding, as JWTs are
-
-
-def test_another_key_does_not_verify_it() -> None:
-    token = tokens.sign(payload(), KEY)
+def test_another_key_does_not_verify_it(alice, acme, workspace) -> None:
+    token = sign(payload(), alice, acme, workspace)
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(token, b"x" * 48, algorithms=["HS256"], options={"verify_exp": False})
+        jwt.decode(token, "x" * 48, algorithms=["HS256"])
 
 
-def test_it_writes_compact_json_with_non_ascii_escaped() -> None:
-    token = tokens.sign(payload(1), KEY)
+def test_its_claims_keep_their_types_and_non_ascii_values(alice, acme, workspace) -> None:
+    token = sign(payload(1), alice, acme, workspace)
     body = token.split(".")[1]
-    raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("ascii")
-    assert ", " not in raw and ": " not in raw
-    assert json.loads(raw)["scopes"][0]["fixed_params"]["company_id"] == "acmé ☃"
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert claims["scopes"][0]["fixed_params"] == {"company_id": "acmé ☃", "region": 7}
+    assert isinstance(claims["iat"], int) and claims["exp"] - claims["iat"] == 900
 
 
-def test_it_accepts_any_mapping() -> None:
-    from types import MappingProxyType
-
-    claims = payload(1)
-    assert tokens.sign(MappingProxyType(claims), KEY) == tokens.sign(claims, KEY)
+def test_the_grant_holds_the_tokens_fingerprint_not_the_token(alice, acme, workspace) -> None:
+    token = sign(payload(), alice, acme, workspace)
+    [grant] = TokenGrant.objects.all()
+    assert grant.fingerprint == tokens.fingerprint(token)
+    assert token not in repr(grant.payload) and KNOWN_KEY not in repr(grant.payload)
