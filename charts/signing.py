@@ -5,20 +5,15 @@ put in an error message; errors name the variable only.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from lib.secrets import SecretFileError, read_secret
 
 from .tokens import SigningKeyError, check_signing_key
 
 
 def read_signing_key(variable: str) -> bytes:
     """The key held by ``variable`` (or by the file ``variable``_FILE names)."""
-    value = os.environ.get(variable)
-    if not value:
-        path = os.environ.get(f"{variable}_FILE")
-        if path:
-            try:
-                value = Path(path).read_text().strip()
-            except OSError:
-                raise SigningKeyError(f"The file named by {variable}_FILE cannot be read.") from None
+    try:
+        value = read_secret(variable)
+    except SecretFileError:
+        raise SigningKeyError(f"The file named by {variable}_FILE cannot be read.") from None
     return check_signing_key(value, variable)

@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from lib.secrets import SecretFileError, read_secret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # PANES_ENV_FILE="" disables reading a .env file (the test settings do this).
@@ -25,16 +27,11 @@ env = environ.Env()
 
 def _secret(name: str, default: str | None = None) -> str | None:
     """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
-    value = os.environ.get(name)
-    if value:
-        return value
-    path = os.environ.get(f"{name}_FILE")
-    if path:
-        try:
-            return Path(path).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE points at an unreadable file: {exc}") from exc
-    return default
+    try:
+        value = read_secret(name)
+    except SecretFileError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE points at an unreadable file: {exc.reason}") from exc
+    return default if value is None else value
 
 
 DEBUG = env.bool("DEBUG", default=False)

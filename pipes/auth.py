@@ -17,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import jwt
 from django.conf import settings
+
+from lib.secrets import SecretFileError, read_secret
 
 ALGORITHMS = ["HS256"]
 SCOPE_TYPE = "PIPES:READ"
@@ -74,14 +74,10 @@ def admin_token_problem() -> str | None:
 def read_admin_token() -> bytes:
     """The admin token, read now from the environment; NotConfigured if it is not set."""
     variable = settings.PIPES_ADMIN_TOKEN_ENV
-    value = os.environ.get(variable)
-    if not value:
-        path = os.environ.get(f"{variable}_FILE")
-        if path:
-            try:
-                value = Path(path).read_text().strip()
-            except OSError:
-                raise NotConfigured(f"The file named by {variable}_FILE cannot be read.") from None
+    try:
+        value = read_secret(variable)
+    except SecretFileError:
+        raise NotConfigured(f"The file named by {variable}_FILE cannot be read.") from None
     if not value:
         raise NotConfigured(f"The variable {variable} is not set.")
     return value.encode()

@@ -1,7 +1,9 @@
 """The wall: `charts` never imports `pipes`, and `pipes` never imports `charts`.
 
 They meet only over HTTP and the JWT contract, like Panes and Tinybird. The wall holds for the
-tests of pipes too (they build tokens with PyJWT, not with charts.tokens).
+tests of pipes too (they build tokens with PyJWT, not with charts.tokens). What both need (the
+secret reader) lives in the neutral package `lib`, which both may import and which imports
+neither app, nor `demo`, the one app that knows both.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ WALLS = [
     ("charts", "pipes", ROOT / "charts"),
     ("pipes", "charts", ROOT / "pipes"),
     ("tests/pipes", "charts", ROOT / "tests" / "pipes"),
+    ("lib", "charts", ROOT / "lib"),
+    ("lib", "pipes", ROOT / "lib"),
+    ("lib", "demo", ROOT / "lib"),
 ]
 
 
@@ -78,3 +83,9 @@ def test_relative_imports_are_resolved():
 def test_the_check_ignores_lookalikes():
     names = imported_modules(ast.parse("import pipeside\nfrom chartsy import x\nfrom .charts import y"), ("demo",))
     assert not any(crosses(n, "pipes") or crosses(n, "charts") for n in names)
+
+
+def test_both_apps_share_the_neutral_package():
+    """The secret reader is one piece: both apps' key readers import it, neither copies it."""
+    for path in (ROOT / "charts" / "signing.py", ROOT / "pipes" / "auth.py", ROOT / "config" / "settings.py"):
+        assert "lib.secrets" in imported_modules(ast.parse(path.read_text())), path

@@ -31,3 +31,13 @@ def test_an_unreadable_token_file_is_e001(monkeypatch, tmp_path):
     monkeypatch.setenv(f"{settings.PIPES_ADMIN_TOKEN_ENV}_FILE", str(tmp_path / "missing"))
     [error] = check_admin_token()
     assert error.id == "pipes.E001"
+
+
+def test_a_token_file_that_is_not_text_is_e001(monkeypatch, tmp_path):
+    path = tmp_path / "token"
+    path.write_bytes(b"\xff" * 40)
+    monkeypatch.delenv(settings.PIPES_ADMIN_TOKEN_ENV)
+    monkeypatch.setenv(f"{settings.PIPES_ADMIN_TOKEN_ENV}_FILE", str(path))
+    [error] = check_admin_token()
+    assert error.id == "pipes.E001"
+    assert f"The file named by {settings.PIPES_ADMIN_TOKEN_ENV}_FILE cannot be read." in error.msg
