@@ -2,9 +2,10 @@
 
 A Panes chart lists the params viewers may set in ``Chart.filter_params`` (admin-configured). What
 a page *offers* is narrower: a param that is one of the chart's tenant params, or that the
-tenant's filter rules fix (tenant-wide or for that chart's pipe), is never offered, whatever the
-admin typed. Those values ride in the token's ``fixed_params`` and the chart host applies them over
-the query string anyway; refusing them here as well means the page never even forwards them.
+tenant's filter rules fix (tenant-wide, or for that chart's pipe), is never offered, whatever the
+admin typed. Those values ride in the token's ``fixed_params`` (tokens.py fixes a tenant-wide rule
+on every param a chart declares) and the chart host applies them over the query string anyway;
+refusing them here as well means the page never even forwards them.
 
 Values come from the query string of the dashboard, embed and frame URLs. Only offered params are
 kept; anything else is dropped and reported as ignored. Dates must be ``YYYY-MM-DD``.
@@ -18,6 +19,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
+from . import tokens
 from .models import Chart, TenantFilterRule, parse_param_list
 
 DATE_FROM, DATE_TO = "date_from", "date_to"
@@ -55,14 +57,25 @@ class Field:
     error: str = ""
 
 
+def declared_params(chart: Chart) -> tuple[str, ...]:
+    """The params the admin listed in ``chart.filter_params``; none if the stored value no longer
+    validates."""
+    try:
+        return parse_param_list(chart.filter_params)
+    except ValidationError:
+        return ()
+
+
 def excluded_params(chart: Chart, rules: Iterable[TenantFilterRule]) -> set[str]:
-    """Params a viewer may never set on ``chart``: its tenant params, and every param the tenant's
-    rules fix for its pipe (tenant-wide rules count for every pipe)."""
-    excluded = set(chart.tenant_param_names) | set(HOST_RESERVED) | set(PRESENTATION_KEYS)
-    for rule in rules:
-        if rule.chart_id is None or rule.chart.scope_resource == chart.scope_resource:
-            excluded.add(rule.param)
-    return excluded
+    """Params a viewer may never set on ``chart``: its tenant params, the keys with a meaning of
+    their own, and every param a token fixes for its pipe, as tokens.fixed_params_for decides it
+    (the tenant's rules for that pipe, and tenant-wide rules on a param the chart declares)."""
+    # Only which params are fixed matters here, not their typed values.
+    specs = [tokens.RuleSpec(r.param, r.value, r.chart.scope_resource if r.chart_id else None) for r in rules]
+    fixed, _ = tokens.fixed_params_for(
+        chart.scope_resource, chart.tenant_param_names, specs, filter_params=declared_params(chart)
+    )
+    return set(chart.tenant_param_names) | HOST_RESERVED | PRESENTATION_KEYS | set(fixed)
 
 
 def chart_params(chart: Chart, rules: Sequence[TenantFilterRule]) -> tuple[str, ...]:
@@ -70,12 +83,8 @@ def chart_params(chart: Chart, rules: Sequence[TenantFilterRule]) -> tuple[str, 
     does not fetch for)."""
     if chart.kind != Chart.Kind.PANES:
         return ()
-    try:
-        declared = parse_param_list(chart.filter_params)
-    except ValidationError:  # a stored value that no longer validates offers nothing
-        declared = ()
     excluded = excluded_params(chart, rules)
-    return tuple(name for name in declared if name not in excluded)
+    return tuple(name for name in declared_params(chart) if name not in excluded)
 
 
 def offered_params(per_chart: Iterable[Sequence[str]]) -> tuple[str, ...]:

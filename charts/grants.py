@@ -16,7 +16,7 @@ import jwt
 from django.conf import settings
 from django.http import HttpRequest
 
-from . import revisions, tokens
+from . import filters, revisions, tokens
 from .models import Chart, Dashboard, Tenant, TenantFilterRule, TokenGrant, Workspace
 from .signing import read_signing_key
 
@@ -39,7 +39,13 @@ class PageToken:
 
 def chart_specs(charts: Iterable[Chart]) -> list[tokens.ChartSpec]:
     return [
-        tokens.ChartSpec(key=c.pk, resource=c.scope_resource, tenant_params=c.tenant_param_names, shared=c.is_shared)
+        tokens.ChartSpec(
+            key=c.pk,
+            resource=c.scope_resource,
+            tenant_params=c.tenant_param_names,
+            shared=c.is_shared,
+            filter_params=filters.declared_params(c),
+        )
         for c in charts
     ]
 

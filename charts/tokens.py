@@ -27,6 +27,8 @@ class ChartSpec:
     resource: str  # pipe id when known, else pipe name
     tenant_params: tuple[str, ...]  # empty only for charts explicitly shared by every tenant
     shared: bool = False
+    # Params viewers may set (Chart.filter_params): a tenant-wide rule on one fixes it instead.
+    filter_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,15 +59,20 @@ def token_name(tenant_slug: str, user_id: int | str) -> str:
     return f"panes:{tenant_slug}:{user_id}"
 
 
-def fixed_params_for(resource: str, needed: Iterable[str], rules: Iterable[RuleSpec]) -> tuple[dict, tuple[str, ...]]:
+def fixed_params_for(
+    resource: str, needed: Iterable[str], rules: Iterable[RuleSpec], *, filter_params: Iterable[str] = ()
+) -> tuple[dict, tuple[str, ...]]:
     """Fixed params for one pipe and the needed params left uncovered.
 
-    A rule for this pipe overrides a tenant-wide rule for the same param. Tenant-wide rules for
-    params the pipe does not filter by are left out (least privilege); pipe-specific rules always
-    go in, since an admin set them for exactly this pipe.
+    ``needed`` are the tenant params of the pipe's charts, ``filter_params`` the params they let
+    viewers set. A rule for this pipe overrides a tenant-wide rule for the same param. A tenant-wide
+    rule goes in for every param the charts declare, needed or filter (a viewer must not undo it
+    through the query string); for any other param it is left out (least privilege). Pipe-specific
+    rules always go in, since an admin set them for exactly this pipe. Only a needed param without
+    a rule is missing: a filter param without one stays settable.
     """
     tenant_wide, by_resource = _split_rules(rules)
-    return _fixed_params(needed, tenant_wide, by_resource.get(resource, {}))
+    return _fixed_params(needed, filter_params, tenant_wide, by_resource.get(resource, {}))
 
 
 def _split_rules(rules: Iterable[RuleSpec]) -> tuple[dict[str, ParamValue], dict[str, dict[str, ParamValue]]]:
@@ -81,20 +88,15 @@ def _split_rules(rules: Iterable[RuleSpec]) -> tuple[dict[str, ParamValue], dict
 
 
 def _fixed_params(
-    needed: Iterable[str], tenant_wide: Mapping[str, ParamValue], pipe_specific: Mapping[str, ParamValue]
+    needed: Iterable[str],
+    filter_params: Iterable[str],
+    tenant_wide: Mapping[str, ParamValue],
+    pipe_specific: Mapping[str, ParamValue],
 ) -> tuple[dict, tuple[str, ...]]:
-    fixed: dict[str, ParamValue] = {}
-    missing: list[str] = []
-    for param in needed:
-        if param in pipe_specific:
-            fixed[param] = pipe_specific[param]
-        elif param in tenant_wide:
-            fixed[param] = tenant_wide[param]
-        else:
-            missing.append(param)
-    for param, value in pipe_specific.items():
-        fixed.setdefault(param, value)
-    return dict(sorted(fixed.items())), tuple(missing)
+    needed = tuple(needed)
+    fixed: dict[str, ParamValue] = {p: tenant_wide[p] for p in (*needed, *filter_params) if p in tenant_wide}
+    fixed.update(pipe_specific)
+    return dict(sorted(fixed.items())), tuple(p for p in needed if p not in fixed)
 
 
 def build_payload(
@@ -112,29 +114,28 @@ def build_payload(
 
     One scope per distinct pipe. If any chart on a pipe needs a param the tenant has no rule for,
     the whole pipe gets no scope (every chart on it fails closed), so a token never reads a pipe
-    less filtered than some chart on the page declared it must be.
+    less filtered than some chart on the page declared it must be. A tenant-wide rule on a filter
+    param any chart on the pipe declares is fixed too, as the filter bar shows it.
     """
-    # resource -> (params its charts need, its charts); the rules split once, not once per pipe.
-    by_resource: dict[str, tuple[dict[str, None], list[ChartSpec]]] = {}
+    # resource -> (params its charts need, params they let viewers set, its charts)
+    by_resource: dict[str, tuple[dict[str, None], dict[str, None], list[ChartSpec]]] = {}
     for chart in charts:
-        group = by_resource.get(chart.resource)
-        if group is None:
-            by_resource[chart.resource] = (dict.fromkeys(chart.tenant_params), [chart])
-        else:
-            group[0].update(dict.fromkeys(chart.tenant_params))
-            group[1].append(chart)
+        needed, settable, specs = by_resource.setdefault(chart.resource, ({}, {}, []))
+        needed.update(dict.fromkeys(chart.tenant_params))
+        settable.update(dict.fromkeys(chart.filter_params))
+        specs.append(chart)
     tenant_wide, rules_by_resource = _split_rules(rules)
 
     scopes: list[dict] = []
     unconfigured: dict[int | str, tuple[str, ...]] = {}
-    for resource, (needed, specs) in by_resource.items():
+    for resource, (needed, settable, specs) in by_resource.items():
         if not needed and not all(spec.shared for spec in specs):
             # A chart that filters by nothing must say so explicitly; otherwise fail closed.
             for spec in specs:
                 if not spec.shared:
                     unconfigured[spec.key] = ()
             continue
-        fixed, missing = _fixed_params(needed, tenant_wide, rules_by_resource.get(resource, {}))
+        fixed, missing = _fixed_params(needed, settable, tenant_wide, rules_by_resource.get(resource, {}))
         if missing:
             for spec in specs:
                 unconfigured[spec.key] = missing

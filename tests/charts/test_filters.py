@@ -15,8 +15,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from charts import filters
-from charts.models import TenantFilterRule
-from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard, make_tinybird_chart
+from charts.models import Chart, TenantFilterRule
+from tests.charts.builders import KNOWN_KEY, decode, make_chart, make_dashboard, make_tinybird_chart
 from tests.conftest import LOCAL_KEY_ENV
 
 
@@ -69,6 +69,36 @@ def test_a_rule_for_another_charts_pipe_does_not_hide_the_param_elsewhere(board,
     other = make_chart(workspace, "Other", "other")
     TenantFilterRule.objects.create(tenant=acme, param="city", value="Rome", chart=other)
     assert "city" in filters.chart_params(chart(board, "Sales"), rules_of(acme))
+
+
+def test_a_tenant_wide_rule_on_a_filter_param_is_hidden_and_fixed_in_the_token(alice_client, board, acme) -> None:
+    TenantFilterRule.objects.create(tenant=acme, param="date_from", value="2026-06-01")
+    assert "date_from" not in filters.chart_params(chart(board, "Sales"), rules_of(acme))
+    claims = decode(alice_client.get(reverse("charts:dashboard_token", args=["sales"])).json()["token"])
+    fixed = {scope["resource"]: scope["fixed_params"] for scope in claims["scopes"]}
+    assert fixed["sales"]["date_from"] == fixed["regions"]["date_from"] == "2026-06-01"
+    assert "date_from" not in fixed["catalogue"]  # it declares no such param
+
+
+def test_the_page_hides_exactly_what_the_token_fixes_for_the_charts_pipe(board, acme) -> None:
+    sales = chart(board, "Sales")
+    TenantFilterRule.objects.create(tenant=acme, param="plan", value="gold")  # no chart declares it
+    TenantFilterRule.objects.create(tenant=acme, param="city", value="Rome", chart=sales)
+    TenantFilterRule.objects.create(tenant=acme, param="date_to", value="2026-06-30")
+    reserved = filters.HOST_RESERVED | filters.PRESENTATION_KEYS
+    assert filters.excluded_params(sales, rules_of(acme)) == {"company_id", "city", "date_to"} | reserved
+    assert filters.excluded_params(chart(board, "Catalogue"), rules_of(acme)) == {"company_id"} | reserved
+
+
+def test_a_stored_filter_param_list_that_no_longer_validates_offers_and_fixes_nothing(alice_client, board, acme) -> None:
+    sales = chart(board, "Sales")
+    Chart.objects.filter(pk=sales.pk).update(filter_params="date_from, not a name")
+    TenantFilterRule.objects.create(tenant=acme, param="date_from", value="2026-06-01")
+    sales.refresh_from_db()
+    assert filters.chart_params(sales, rules_of(acme)) == ()
+    response = alice_client.get(reverse("charts:dashboard_token", args=["sales"]))
+    fixed = {scope["resource"]: scope["fixed_params"] for scope in decode(response.json()["token"])["scopes"]}
+    assert fixed["sales"] == {"company_id": "acme"}
 
 
 def test_tinybird_charts_offer_nothing(workspace, acme) -> None:

@@ -9,7 +9,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
 from charts import grants, tokens
-from charts.models import TenantFilterRule, TokenGrant
+from charts.models import Chart, TenantFilterRule, TokenGrant
 from tests.charts.builders import KNOWN_KEY, decode, make_chart, make_dashboard
 from tests.conftest import LOCAL_KEY_ENV
 
@@ -46,6 +46,14 @@ def charts_of(board) -> list:
 def mint(request, tenant, board, now=NOW) -> grants.PageToken:
     [page_token] = grants.page_tokens(request, tenant=tenant, dashboard=board, charts=charts_of(board), now=now).values()
     return page_token
+
+
+def test_chart_specs_carry_the_filter_params_and_none_for_a_stored_value_that_no_longer_validates(workspace) -> None:
+    good = make_chart(workspace, "Good", "good", filter_params="date_from, date_to")
+    bad = make_chart(workspace, "Bad", "bad")
+    Chart.objects.filter(pk=bad.pk).update(filter_params="date_from, not a name")
+    specs = grants.chart_specs(Chart.objects.filter(pk__in=[good.pk, bad.pk]).order_by("title"))
+    assert [(spec.key, spec.filter_params) for spec in specs] == [(bad.pk, ()), (good.pk, ("date_from", "date_to"))]
 
 
 def test_each_mint_writes_exactly_one_grant_without_signature(request_for, acme, board) -> None:

@@ -20,8 +20,8 @@ def plan(charts, rules=ACME, **kwargs) -> tokens.MintPlan:
     return tokens.build_payload(charts=charts, rules=rules, **defaults)
 
 
-def chart(key, resource="sales", params=("company_id",), shared=False) -> ChartSpec:
-    return ChartSpec(key=key, resource=resource, tenant_params=tuple(params), shared=shared)
+def chart(key, resource="sales", params=("company_id",), shared=False, filters=()) -> ChartSpec:
+    return ChartSpec(key=key, resource=resource, tenant_params=tuple(params), shared=shared, filter_params=tuple(filters))
 
 
 def test_payload_carries_workspace_name_and_lifetime() -> None:
@@ -55,6 +55,45 @@ def test_tenant_wide_rules_for_params_a_pipe_does_not_filter_by_are_left_out() -
     rules = [RuleSpec("company_id", "acme"), RuleSpec("region", "eu"), RuleSpec("plan", "gold")]
     [scope] = plan([chart(1, "sales", ("company_id",))], rules=rules).payload["scopes"]
     assert scope["fixed_params"] == {"company_id": "acme"}
+
+
+def test_a_tenant_wide_rule_fixes_a_filter_param_a_chart_declares() -> None:
+    rules = [*ACME, RuleSpec("date_from", "2026-06-01"), RuleSpec("city", "Rome")]
+    [scope] = plan([chart(1, filters=("date_from", "date_to"))], rules=rules).payload["scopes"]
+    assert scope["fixed_params"] == {"company_id": "acme", "date_from": "2026-06-01"}
+
+
+def test_a_filter_param_without_a_rule_stays_settable_and_fails_nothing() -> None:
+    result = plan([chart(1, filters=("date_from",))])
+    assert result.payload["scopes"][0]["fixed_params"] == {"company_id": "acme"}
+    assert result.unconfigured == {}
+
+
+def test_a_pipes_scope_fixes_the_filter_params_any_of_its_charts_declares() -> None:
+    rules = [*ACME, RuleSpec("date_from", "2026-06-01")]
+    result = plan([chart(1, "sales"), chart(2, "sales", filters=("date_from",)), chart(3, "orders")], rules=rules)
+    fixed = {s["resource"]: s["fixed_params"] for s in result.payload["scopes"]}
+    assert fixed == {"sales": {"company_id": "acme", "date_from": "2026-06-01"}, "orders": {"company_id": "acme"}}
+
+
+def test_a_pipe_specific_rule_wins_over_a_tenant_wide_one_on_a_filter_param() -> None:
+    rules = [*ACME, RuleSpec("date_from", "2026-06-01"), RuleSpec("date_from", "2026-01-01", resource="sales")]
+    [scope] = plan([chart(1, filters=("date_from",))], rules=rules).payload["scopes"]
+    assert scope["fixed_params"]["date_from"] == "2026-01-01"
+
+
+def test_a_shared_charts_filter_param_is_fixed_by_a_tenant_wide_rule() -> None:
+    rules = [RuleSpec("region", "eu")]
+    result = plan([chart(1, "public_stats", params=(), shared=True, filters=("region",))], rules=rules)
+    assert result.payload["scopes"][0]["fixed_params"] == {"region": "eu"}
+
+
+def test_fixed_params_for_fixes_tenant_wide_rules_on_declared_filter_params() -> None:
+    rules = [*ACME, RuleSpec("date_from", "2026-06-01"), RuleSpec("plan", "gold")]
+    assert tokens.fixed_params_for("sales", ("company_id",), rules, filter_params=("date_from", "city")) == (
+        {"company_id": "acme", "date_from": "2026-06-01"},
+        (),
+    )
 
 
 def test_typed_rule_values_keep_their_type() -> None:
