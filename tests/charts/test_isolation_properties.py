@@ -1,13 +1,16 @@
 """Property-based tests of tenant isolation: random tenants, rules, charts and dashboards.
 
 The expectation is computed by a small reference model written here, independently of
-``charts.tokens`` (which splits and caches rules for speed): per pipe, the params its charts
-need; a rule for that pipe wins over a tenant-wide one; a pipe missing any rule gets no scope.
+``charts.tokens``: per pipe, the params its charts need and the filter params they declare; a rule
+for that pipe wins over a tenant-wide one; a tenant-wide rule is fixed for every declared param; a
+pipe missing a rule for a needed param gets no scope.
 
 - The pure layer (``tokens.build_payload``) runs on thousands of generated examples.
 - A smaller database-backed property builds real models, plans with ``grants.plan_for`` and asks
   the real ``/d/<slug>/token.json`` view as a member of one tenant: the token carries exactly the
   expected scopes, and only that tenant's values.
+- The filter bar and the token agree: a param a chart declares is hidden from viewers
+  (``filters.excluded_params``) exactly when its pipe's scope fixes it, with the rule's value.
 
 Every value a rule holds is tagged with its tenant, so "another tenant's value" is decidable.
 """
@@ -18,14 +21,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from charts import grants, isolation, tokens
-from charts.models import Chart, Dashboard, DashboardChart, Membership, Tenant, TenantFilterRule, Workspace
+from charts import filters, grants, isolation, tokens
+from charts.models import Chart, Dashboard, DashboardChart, Membership, Tenant, TenantFilterRule, Workspace, parse_param_list
 from charts.tokens import ChartSpec, RuleSpec
 from tests.charts.builders import KNOWN_KEY, decode
 from tests.conftest import LOCAL_KEY_ENV
@@ -48,11 +52,14 @@ def expected_payload(charts: Sequence[ChartSpec], rules: Sequence[RuleSpec]) -> 
     for resource in dict.fromkeys(c.resource for c in charts):
         on_pipe = [c for c in charts if c.resource == resource]
         needed = {p for c in on_pipe for p in c.tenant_params}
+        declared = needed | {p for c in on_pipe for p in c.filter_params}
         own = {r.param: r.value for r in rules if r.resource == resource}
         wide = {r.param: r.value for r in rules if r.resource is None}
+        # Rules set for exactly this pipe always go in; tenant-wide ones for every declared param.
+        fixed = {**{p: wide[p] for p in declared if p in wide and p not in own}, **own}
         if not needed:
             if all(c.shared for c in on_pipe):
-                scopes[resource] = own  # rules set for exactly this pipe go in even so
+                scopes[resource] = fixed
             else:
                 unconfigured.update({c.key: set() for c in on_pipe if not c.shared})
             continue
@@ -60,7 +67,7 @@ def expected_payload(charts: Sequence[ChartSpec], rules: Sequence[RuleSpec]) -> 
         if missing:
             unconfigured.update({c.key: missing for c in on_pipe})
             continue
-        scopes[resource] = {**{p: wide[p] for p in needed if p not in own}, **own}
+        scopes[resource] = fixed
     return scopes, unconfigured
 
 
@@ -110,14 +117,25 @@ def tenant_rules(index: int) -> st.SearchStrategy:
 def chart_specs(draw) -> list[ChartSpec]:
     raw = draw(
         st.lists(
-            st.tuples(st.sampled_from(RESOURCES), st.lists(st.sampled_from(PARAMS), unique=True, max_size=3), st.integers(0, 3)),
+            st.tuples(
+                st.sampled_from(RESOURCES),
+                st.lists(st.sampled_from(PARAMS), unique=True, max_size=3),
+                st.integers(0, 3),
+                st.lists(st.sampled_from(PARAMS), unique=True, max_size=3),
+            ),
             max_size=8,
         )
     )
-    # One chart in four is shared (no params), as the model keeps shared charts param-free.
+    # One chart in four is shared (no tenant params), as the model keeps shared charts param-free.
     return [
-        ChartSpec(key=key, resource=resource, tenant_params=() if roll == 0 else tuple(params), shared=roll == 0)
-        for key, (resource, params, roll) in enumerate(raw)
+        ChartSpec(
+            key=key,
+            resource=resource,
+            tenant_params=() if roll == 0 else tuple(params),
+            shared=roll == 0,
+            filter_params=tuple(filter_params),
+        )
+        for key, (resource, params, roll, filter_params) in enumerate(raw)
     ]
 
 
@@ -186,6 +204,91 @@ def test_the_audit_flags_two_tenants_exactly_when_their_tokens_agree_on_a_pipe(w
     assert flagged == {r.chart.pipe for r in copied if r.status == isolation.FILTERED and r.fixed_params}
 
 
+# --- the filter bar and the token agree -----------------------------------------------------------
+
+# Params a rule may fix or a chart declare; date_from is the usual filter a tenant-wide rule fixes.
+UI_PARAMS = ("company_id", "region", "date_from", "city")
+BAD_FILTER_PARAMS = "date_from, not a name"  # a stored value that no longer validates: declares none
+
+
+@st.composite
+def ui_worlds(draw) -> tuple[list[Chart], list[TenantFilterRule], list[Chart]]:
+    """Unsaved charts on one workspace (some sharing a pipe), one tenant's rules, and the charts of
+    one page. Nothing touches the database: the objects carry their pk and related objects."""
+    workspace = Workspace(pk=1, name="ws", workspace_id="ws", default_tenant_params="company_id")
+    charts = []
+    for pk in range(1, draw(st.integers(1, 6)) + 1):
+        shared = draw(st.integers(0, 4)) == 0
+        filter_params = draw(
+            st.just(BAD_FILTER_PARAMS) | st.lists(st.sampled_from(UI_PARAMS), unique=True, max_size=3).map(",".join)
+        )
+        pipe = draw(st.sampled_from(["sales", "cities", "kpis"]))
+        charts.append(
+            Chart(
+                pk=pk,
+                workspace=workspace,
+                title=f"chart {pk}",
+                pipe_name=pipe,
+                pipe_id=("t_" + f"{ord(pipe[0]):032x}") if draw(st.booleans()) else "",
+                tenant_params="" if shared else draw(st.sampled_from(["", "company_id", "company_id,region", "region"])),
+                is_shared=shared,
+                filter_params=filter_params,
+            )
+        )
+    rules = [
+        TenantFilterRule(param=param, value=text, value_type=kind, chart=None if target is None else charts[target])
+        for (param, target), (text, kind) in draw(
+            st.lists(
+                st.tuples(
+                    st.tuples(st.sampled_from(UI_PARAMS), st.none() | st.integers(0, len(charts) - 1)),
+                    tenant_value(0).map(_rule_value_and_type),
+                ),
+                unique_by=lambda entry: entry[0],  # one rule per (param, chart), as the database keeps them
+                max_size=8,
+            )
+        )
+    ]
+    page = draw(st.lists(st.sampled_from(charts), unique_by=lambda c: c.pk, min_size=1))
+    return charts, rules, page
+
+
+def declared_filter_params(chart: Chart) -> tuple[str, ...]:
+    try:
+        return parse_param_list(chart.filter_params)
+    except ValidationError:
+        return ()
+
+
+def rule_values(rules: Sequence[TenantFilterRule], param: str, resource: str) -> set:
+    """The values a token may hold for ``param`` on ``resource``: those of the rules for that pipe
+    (two charts on one pipe may each have one), else the tenant-wide one."""
+    own = {r.typed_value for r in rules if r.chart_id and r.param == param and r.chart.scope_resource == resource}
+    return own or {r.typed_value for r in rules if r.chart_id is None and r.param == param}
+
+
+@settings(max_examples=400, deadline=None)
+@given(world=ui_worlds())
+def test_the_filter_bar_hides_exactly_the_declared_params_the_token_fixes(world) -> None:
+    _, rules, page = world
+    plan = tokens.build_payload(
+        workspace_id="ws", tenant_slug="t0", user_id=1, charts=grants.chart_specs(page), rules=grants.rule_specs(rules),
+        now=EPOCH, ttl_seconds=60,
+    )
+    scopes = {scope["resource"]: scope["fixed_params"] for scope in plan.payload["scopes"]}
+    for chart in page:
+        if chart.scope_resource not in scopes:
+            continue
+        fixed = scopes[chart.scope_resource]
+        excluded = filters.excluded_params(chart, rules)
+        for param in {*chart.tenant_param_names, *declared_filter_params(chart)}:
+            # Hidden from viewers exactly when the token fixes it: never one the host overrides
+            # anyway, never one a viewer could set past a rule.
+            assert (param in excluded) == (param in fixed), param
+            if param in fixed:
+                assert fixed[param] in rule_values(rules, param, chart.scope_resource)
+        assert not set(filters.chart_params(chart, rules)) & set(fixed)
+
+
 # --- through the database and the real views ------------------------------------------------------
 
 
@@ -202,6 +305,7 @@ def db_worlds(draw) -> dict:
                 "use_id": draw(st.booleans()),
                 "params": "" if shared else draw(st.sampled_from(["", "company_id", "company_id,region", "region"])),
                 "shared": shared,
+                "filters": draw(st.sampled_from(["", "region", "date_from,region", "company_id"])),
             }
         )
     rules = []
@@ -234,7 +338,7 @@ def build(world: dict) -> dict:
     """The world as real rows; returns the objects the assertions need."""
     local = Workspace.objects.create(name="local", workspace_id="ws-local", api_host="", signing_key_env=LOCAL_KEY_ENV)
     remote = Workspace.objects.create(
-        name="remote", workspace_id="ws-remote", api_host="https://api.example.com", signing_key_env=LOCAL_KEY_ENV
+        name="remote", workspace_id="ws-remote", api_host="https://api.tinybird.co", signing_key_env=LOCAL_KEY_ENV
     )
     tenants = [Tenant.objects.create(name=f"T{i}", slug=f"t{i}") for i in range(world["tenants"])]
     charts = [
@@ -245,6 +349,7 @@ def build(world: dict) -> dict:
             pipe_id=("t_" + f"{ord(c['pipe'][0]):032x}") if c["use_id"] else "",
             tenant_params=c["params"],
             is_shared=c["shared"],
+            filter_params=c["filters"],
             index_column="day",
             category_columns="total",
         )
@@ -277,8 +382,15 @@ def reference_for(world: dict, objects: dict, tenant: int, board: int) -> dict[i
     for c in world["dashboards"][board]["charts"]:
         chart = charts[c]
         params = () if chart.is_shared else tuple(p for p in chart.tenant_params.split(",") if p) or ("company_id",)
+        filter_params = tuple(p for p in world["charts"][c]["filters"].split(",") if p)
         specs_by_ws.setdefault(chart.workspace_id, []).append(
-            ChartSpec(key=chart.pk, resource=chart.pipe_id or chart.pipe_name, tenant_params=params, shared=chart.is_shared)
+            ChartSpec(
+                key=chart.pk,
+                resource=chart.pipe_id or chart.pipe_name,
+                tenant_params=params,
+                shared=chart.is_shared,
+                filter_params=filter_params,
+            )
         )
     result = {}
     for ws, specs in specs_by_ws.items():
