@@ -1,12 +1,14 @@
 """charts.isolation: the pure checks behind check_isolation, on plain data (no database, no HTTP)."""
 from __future__ import annotations
 
+import ast
 from datetime import datetime, timezone
 
 import pytest
 
 from charts import isolation, tokens
 from charts.isolation import ChartInfo, Finding, NodeInfo, ParamInfo, PipeInfo
+from tests.test_boundaries import ROOT, imported_modules
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 SALES = ChartInfo(key=1, title="Sales", workspace="ws", pipe="sales", resource="sales", tenant_params=("company_id",))
@@ -230,3 +232,15 @@ def test_tables_pad_columns() -> None:
     lines = isolation.table(["A", "BB"], [("xxx", "y")])
     assert lines == ["A    BB", "---  --", "xxx  y"]
     assert str(Finding("error", "same-values", "ws", "p", "m")) == "ERROR same-values [ws/p]: m"
+
+
+def test_the_listing_reader_needs_nothing_else_of_charts() -> None:
+    """Parsing a listing and scanning SQL stand alone (no tokens, no findings), so they can move
+    to the neutral package the day pipes needs the same scanner."""
+    tree = ast.parse((ROOT / "charts" / "isolation" / "listing.py").read_text())
+    assert {n for n in imported_modules(tree, ("charts", "isolation")) if n.split(".")[0] == "charts"} == set()
+
+
+def test_the_package_exports_what_callers_use() -> None:
+    assert {name for name in isolation.__all__ if getattr(isolation, name, None) is None} == set()
+    assert isolation.ChartInfo is isolation.findings.ChartInfo and isolation.table is isolation.report.table

@@ -1,38 +1,17 @@
-"""The isolation audit behind ``manage.py check_isolation``: pure logic over plain data.
-
-Given, for every tenant and every dashboard it sees, the charts and the token plan Panes would
-mint (``tokens.MintPlan``), and each workspace's pipe listing (Tinybird's ``GET /v0/pipes``
-document, with each pipe's nodes, their SQL and params), this module says per chart and tenant
-what the token carries, and finds every configuration under which one tenant could read
-another's rows:
-
-- ``same-values``: two tenants' tokens fix the same values on the same pipe (for every param
-  both fix), so each reads the other's rows;
-- ``param-unused``: a pipe's SQL does not use a param it is supposed to filter tenants by, so the
-  fixed value changes nothing;
-- ``param-optional``: a pipe declares a tenant param optional, so any token without it (or a
-  shared chart's) reads every tenant's rows;
-- ``shared-and-filtered``: a chart marked "same data for every tenant" reads, unfiltered, a pipe
-  another chart says must be filtered per tenant;
-- ``unfiltered``: a chart that is not marked shared would get a scope without fixed params.
-
-Warnings (not isolation failures): a listing that cannot be read, a pipe the host does not list,
-a chart whose saved tenant params are invalid. No ORM, no HTTP, no settings here: the command
-gathers the data, so every rule is testable on its own.
-
-The SQL checks are textual: a param counts as used when it appears, outside comments, in a
-template expression (``{{ company_id }}``, ``{{ String(company_id) }}``, ``{% if defined(company_id) %}``).
-They catch a filter that was deleted or commented out, not one written to be useless.
+"""What a tenant's token would carry per chart (``Row``), and every configuration under which one
+tenant could read another's rows (``Finding``): same-values, shared-and-filtered, unfiltered,
+param-unused, param-optional, and the warning pipe-missing. ``audit`` gathers them, errors first.
 """
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
-from .tokens import MintPlan
+from ..tokens import MintPlan
+from .listing import PipeInfo
 
 FILTERED = "tenant-filtered"
 SHARED = "shared on purpose"
@@ -56,132 +35,6 @@ class ChartInfo:
     resource: str  # the token scope's resource: the pipe id when set, else its name
     tenant_params: tuple[str, ...]
     shared: bool = False
-
-
-@dataclass(frozen=True)
-class ParamInfo:
-    name: str
-    type: str = ""
-    required: bool | None = None  # None: the listing does not say
-    default: object = None
-
-
-@dataclass(frozen=True)
-class NodeInfo:
-    name: str
-    sql: str
-    params: tuple[ParamInfo, ...] = ()
-
-
-@dataclass(frozen=True)
-class PipeInfo:
-    id: str
-    name: str
-    nodes: tuple[NodeInfo, ...] = ()
-    params: tuple[ParamInfo, ...] = ()
-
-    def declarations(self, param: str) -> list[ParamInfo]:
-        """Every declaration of ``param``: the pipe's own and its nodes'."""
-        found = [p for p in self.params if p.name == param]
-        for node in self.nodes:
-            found.extend(p for p in node.params if p.name == param)
-        return found
-
-    def uses(self, param: str) -> bool:
-        return any(sql_uses_param(node.sql, param) for node in self.nodes)
-
-
-class ListingError(ValueError):
-    """A pipe listing that is not in Tinybird's shape."""
-
-
-def parse_listing(document: object) -> dict[str, PipeInfo]:
-    """Pipes by name AND by id from a ``GET /v0/pipes`` document; ListingError if it is not one.
-
-    Lenient inside a pipe (a field missing or of another type is left out), strict about the
-    outer shape, so that a wrong URL is not mistaken for an empty workspace.
-    """
-    if not isinstance(document, dict) or not isinstance(document.get("pipes"), list):
-        raise ListingError('the answer has no "pipes" list')
-    pipes: dict[str, PipeInfo] = {}
-    for raw in document["pipes"]:
-        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-            continue
-        nodes = tuple(
-            NodeInfo(
-                name=str(node.get("name", "")),
-                sql=node["sql"] if isinstance(node.get("sql"), str) else "",
-                params=_params(node.get("params")),
-            )
-            for node in raw.get("nodes") or ()
-            if isinstance(node, dict)
-        )
-        pipe = PipeInfo(id=str(raw.get("id") or ""), name=raw["name"], nodes=nodes, params=_params(raw.get("params")))
-        pipes[pipe.name] = pipe
-        if pipe.id:
-            pipes.setdefault(pipe.id, pipe)
-    return pipes
-
-
-def _params(raw: object) -> tuple[ParamInfo, ...]:
-    if not isinstance(raw, list):
-        return ()
-    return tuple(
-        ParamInfo(
-            name=p["name"],
-            type=str(p.get("type") or ""),
-            required=p["required"] if isinstance(p.get("required"), bool) else None,
-            default=p.get("default"),
-        )
-        for p in raw
-        if isinstance(p, dict) and isinstance(p.get("name"), str)
-    )
-
-
-# --- reading SQL ----------------------------------------------------------------------------------
-
-_TEMPLATE_RE = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
-_STRING_RE = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"", re.S)
-
-
-def strip_comments(sql: str) -> str:
-    """``sql`` without ``--`` and ``/* */`` comments and Tinybird's ``{# #}``, quotes respected."""
-    out: list[str] = []
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch in "'\"`":
-            j = i + 1
-            while j < n and sql[j] != ch:
-                j += 2 if sql[j] == "\\" else 1
-            out.append(sql[i : j + 1])
-            i = j + 1
-        elif sql.startswith("--", i):
-            j = sql.find("\n", i)
-            i = n if j < 0 else j
-        elif sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-            out.append(" ")
-        elif sql.startswith("{#", i):
-            j = sql.find("#}", i + 2)
-            i = n if j < 0 else j + 2
-            out.append(" ")
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def sql_uses_param(sql: str, param: str) -> bool:
-    """Whether ``param`` appears in a template expression of ``sql`` outside comments (and not
-    merely inside a string within the expression, such as a description)."""
-    word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(param)}(?![A-Za-z0-9_])")
-    for match in _TEMPLATE_RE.finditer(strip_comments(sql)):
-        inside = _STRING_RE.sub("''", match.group(1) if match.group(1) is not None else match.group(2))
-        if word.search(inside):
-            return True
-    return False
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -234,7 +87,7 @@ def rows_for(*, dashboard: str, tenant: str, charts: Sequence[ChartInfo], plan: 
     scopes = {scope["resource"]: scope.get("fixed_params") or {} for scope in plan.payload["scopes"]}
     rows = []
     for chart in charts:
-        base = {"dashboard": dashboard, "chart": chart, "tenant": tenant}
+        base: dict[str, Any] = {"dashboard": dashboard, "chart": chart, "tenant": tenant}
         if chart.key in plan.unconfigured:
             rows.append(Row(**base, status=NOT_CONFIGURED, missing=tuple(plan.unconfigured[chart.key])))
         elif chart.resource not in scopes:
@@ -390,27 +243,3 @@ def audit(
     """Every finding, errors first."""
     findings = [*overlap_findings(rows), *shared_findings(rows, charts), *pipe_findings(charts, listings)]
     return sorted(findings, key=lambda f: (f.severity != ERROR, f.workspace, f.pipe, f.code, f.message))
-
-
-def table(headers: Sequence[str], lines: Iterable[Sequence[str]]) -> list[str]:
-    """A plain text table, columns padded to their widest cell."""
-    lines = [tuple(str(cell) for cell in line) for line in lines]
-    widths = [max([len(h), *(len(line[i]) for line in lines)]) for i, h in enumerate(headers)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [fmt.format(*headers).rstrip(), fmt.format(*("-" * w for w in widths)).rstrip()]
-    out.extend(fmt.format(*line).rstrip() for line in lines)
-    return out
-
-
-def row_table(rows: Iterable[Row]) -> list[str]:
-    return table(
-        ["DASHBOARD", "CHART", "TENANT", "STATUS", "DETAILS"],
-        ((r.dashboard, r.chart.title, r.tenant, r.status, r.detail) for r in rows),
-    )
-
-
-def finding_table(findings: Iterable[Finding]) -> list[str]:
-    return table(
-        ["SEVERITY", "PROBLEM", "WORKSPACE", "PIPE", "DETAILS"],
-        ((f.severity, f.code, f.workspace, f.pipe or "-", f.message) for f in findings),
-    )
