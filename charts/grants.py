@@ -7,8 +7,9 @@ short fingerprint of the key, never the key); every real mint writes exactly one
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -21,6 +22,9 @@ from .models import Chart, Dashboard, Tenant, TenantFilterRule, TokenGrant, Work
 from .signing import read_signing_key
 
 SESSION_KEY = "panes.tokens"
+# At most this many entries in each of the session's caches (page tokens, token answers): about a
+# person's open pages, and a bound on what one signed-in person can make their own session hold.
+MAX_SESSION_ENTRIES = 32
 
 
 @dataclass
@@ -111,6 +115,14 @@ def _cache_key(tenant: Tenant, workspace: Workspace, dashboard: Dashboard | None
     return f"{tenant.pk}:{workspace.pk}:{dashboard.pk if dashboard else '-'}"
 
 
+def _kept(entries: dict, key: str, entry: dict, *, spent: Callable[[dict], bool]) -> dict:
+    """``entries`` with ``entry`` written last under ``key``, the spent ones dropped, and at most
+    MAX_SESSION_ENTRIES of them: the oldest written go first (the session keeps dict order)."""
+    kept = {k: v for k, v in entries.items() if k != key and not spent(v)}
+    kept[key] = entry
+    return dict(list(kept.items())[-MAX_SESSION_ENTRIES:])
+
+
 def page_tokens(
     request: HttpRequest,
     *,
@@ -174,22 +186,31 @@ def workspace_token(
     token = sign_and_record(
         plan.payload, user=request.user, tenant=tenant, workspace=workspace, dashboard=dashboard, key=signing_key
     )
-    cache[key] = {"token": token, "exp": plan.payload["exp"], "digest": digest, "key": key_id, "payload": plan.payload}
-    request.session[SESSION_KEY] = cache
+    entry = {"token": token, "exp": plan.payload["exp"], "digest": digest, "key": key_id, "payload": plan.payload}
+    request.session[SESSION_KEY] = _kept(cache, key, entry, spent=lambda e: e["exp"] - margin <= now.timestamp())
     return PageToken(workspace, token, plan.payload["exp"], plan.payload, dict(plan.unconfigured), key_id=key_id)
 
 
 ANSWERS_KEY = "panes.token_answers"
 
 
-def cached_answer(request: HttpRequest, *, tenant: Tenant, name: str, now: float | None = None) -> dict | None:
-    """The token answer this session last got for ``name`` (a token URL), if it still stands.
+def _answer_key(tenant: Tenant, target: Sequence[str | int]) -> str:
+    return json.dumps([tenant.pk, *target], separators=(",", ":"))
+
+
+def cached_answer(
+    request: HttpRequest, *, tenant: Tenant, target: Sequence[str | int], now: float | None = None
+) -> dict | None:
+    """The token answer this session last got for ``target``, if it still stands.
+
+    ``target`` names the object, not the URL: e.g. the token URL's name and its converted
+    arguments, so /embed/chart/1/ and /embed/chart/01/ share one entry.
 
     It stands while its tokens are not near expiry, no configuration changed since it was built
     (charts.revisions) and every signing key is the one that signed it. Serving it again hands
     out no token this session did not already hold, and costs no dashboard, tile or rule query.
     """
-    entry = request.session.get(ANSWERS_KEY, {}).get(f"{tenant.pk}:{name}")
+    entry = request.session.get(ANSWERS_KEY, {}).get(_answer_key(tenant, target))
     now = time.time() if now is None else now
     if not entry or entry["fresh_until"] <= now or entry["revision"] != revisions.current():
         return None
@@ -203,20 +224,30 @@ def cached_answer(request: HttpRequest, *, tenant: Tenant, name: str, now: float
 
 
 def remember_answer(
-    request: HttpRequest, *, tenant: Tenant, name: str, answer: dict, page_tokens: dict[int, PageToken], revision: int
+    request: HttpRequest,
+    *,
+    tenant: Tenant,
+    target: Sequence[str | int],
+    answer: dict,
+    page_tokens: dict[int, PageToken],
+    revision: int,
+    now: float | None = None,
 ) -> None:
     """Keep ``answer`` for cached_answer; ``revision`` is the one read before it was built."""
     signed = [pt for pt in page_tokens.values() if pt.token and pt.key_id]
     if not signed:
         return
-    answers = request.session.get(ANSWERS_KEY, {})
-    answers[f"{tenant.pk}:{name}"] = {
+    now = time.time() if now is None else now
+    entry = {
         "answer": answer,
         "revision": revision,
         "fresh_until": min(pt.expires_at for pt in signed) - settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS,
         "keys": {pt.workspace.signing_key_env: pt.key_id for pt in signed},
     }
-    request.session[ANSWERS_KEY] = answers
+    answers = request.session.get(ANSWERS_KEY, {})
+    request.session[ANSWERS_KEY] = _kept(
+        answers, _answer_key(tenant, target), entry, spent=lambda e: e["fresh_until"] <= now
+    )
 
 
 def plans_by_workspace(

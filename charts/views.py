@@ -133,7 +133,10 @@ def token_response(
     JSON 404 "No such <missing>."), ``context_of`` builds the page context that mints the tokens;
     503 when they cannot be signed. Personal dashboards answer the same."""
     tenant = tenancy.active_tenant(request)
-    cached = grants.cached_answer(request, tenant=tenant, name=request.path)
+    # The object, not the path: the URL's name and converted arguments (/embed/chart/01/ is chart 1).
+    match = request.resolver_match
+    target = (match.view_name, *(match.kwargs[k] for k in sorted(match.kwargs))) if match else (request.path,)
+    cached = grants.cached_answer(request, tenant=tenant, target=target)
     if cached is not None:
         return JsonResponse(cached)
     revision = revisions.current()  # read first: a change while building makes the answer stale
@@ -148,7 +151,7 @@ def token_response(
         return JsonResponse({"error": UNAVAILABLE_MESSAGE + detail}, status=503)
     answer = pages.token_document(context)
     grants.remember_answer(
-        request, tenant=tenant, name=request.path, answer=answer, page_tokens=context["page_tokens"], revision=revision
+        request, tenant=tenant, target=target, answer=answer, page_tokens=context["page_tokens"], revision=revision
     )
     return JsonResponse(answer)
 

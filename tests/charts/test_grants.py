@@ -122,10 +122,23 @@ def test_a_missing_or_short_key_is_an_error_that_never_shows_the_key(monkeypatch
     assert TokenGrant.objects.count() == 0
 
 
+def test_the_session_keeps_a_bounded_number_of_page_tokens_and_drops_spent_ones(request_for, acme, board) -> None:
+    request = request_for()
+    live = {"token": "t", "exp": int(NOW.timestamp()) + 3600, "digest": "d", "key": "k", "payload": {}}
+    spent = {**live, "exp": int(NOW.timestamp()) - 1}
+    request.session[grants.SESSION_KEY] = {"spent": spent, **{f"old-{n}": live for n in range(100)}}
+    page_token = mint(request, acme, board)
+    cache = request.session[grants.SESSION_KEY]
+    assert "spent" not in cache and "old-0" not in cache
+    assert len(cache) < 100 and "old-99" in cache
+    assert [entry["token"] for entry in cache.values()][-1] == page_token.token
+    assert mint(request, acme, board, now=NOW + timedelta(seconds=1)).reused
+
+
 def test_charts_on_two_workspaces_get_one_token_each(request_for, acme, workspace) -> None:
     from charts.models import Workspace
 
-    other = Workspace.objects.create(name="Other", workspace_id="ws-other", api_host="https://api.example.com", signing_key_env=LOCAL_KEY_ENV)
+    other = Workspace.objects.create(name="Other", workspace_id="ws-other", api_host="https://api.tinybird.co", signing_key_env=LOCAL_KEY_ENV)
     board = make_dashboard("mixed", acme, charts=[make_chart(workspace, "A", "a"), make_chart(other, "B", "b")])
     result = grants.page_tokens(request_for(), tenant=acme, dashboard=board, charts=charts_of(board), now=NOW)
     assert set(result) == {workspace.pk, other.pk}

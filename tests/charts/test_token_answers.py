@@ -6,11 +6,13 @@ when its tokens near expiry.
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from charts import revisions
+from charts import grants, revisions
 from charts.models import Membership, TenantFilterRule, TokenGrant
 from tests.charts.builders import KNOWN_KEY, decode, make_chart, make_dashboard
 from tests.conftest import LOCAL_KEY_ENV
@@ -104,3 +106,50 @@ def test_each_session_has_its_own_answers(client, alice, carol, board, django_us
     client.force_login(carol)
     carol_token = client.get(URL).json()["token"]
     assert decode(alice_token)["name"] != decode(carol_token)["name"]
+
+
+# --- the session stays small --------------------------------------------------------------------
+
+
+def session_size(client) -> int:
+    """The session as its store writes it."""
+    store = client.session
+    return len(store.encode(dict(store.items())))
+
+
+def test_one_chart_spelled_many_ways_keeps_one_answer(alice_client, board, django_assert_num_queries) -> None:
+    sales = board.tiles.get().chart
+    first = alice_client.get(f"/embed/chart/{sales.pk}/token.json").json()
+    size = session_size(alice_client)
+    for zeros in range(1, 60):
+        assert alice_client.get(f"/embed/chart/{'0' * zeros}{sales.pk}/token.json").json()["token"] == first["token"]
+    with django_assert_num_queries(cached_session_queries()):
+        alice_client.get(f"/embed/chart/0000{sales.pk}/token.json")
+    assert session_size(alice_client) == size
+    assert len(alice_client.session[grants.ANSWERS_KEY]) == 1
+    assert TokenGrant.objects.count() == 1
+
+
+def test_many_dashboards_keep_the_session_bounded(alice_client, workspace, acme) -> None:
+    sales = make_chart(workspace, "Sales", "sales")
+    sizes = {}
+    for n in range(1, 81):
+        make_dashboard(f"board-{n:03d}", acme, charts=[sales])
+        assert alice_client.get(reverse("charts:dashboard_token", args=[f"board-{n:03d}"])).status_code == 200
+        sizes[n] = session_size(alice_client)
+    assert sizes[80] <= sizes[40] * 1.05, sizes
+    session = alice_client.session
+    assert len(session[grants.ANSWERS_KEY]) < 40 and len(session[grants.SESSION_KEY]) < 40
+    # The newest is kept and still served from the session.
+    assert alice_client.get(reverse("charts:dashboard_token", args=["board-080"])).json()["token"]
+    assert TokenGrant.objects.count() == 80
+
+
+def test_answers_past_their_freshness_are_dropped_at_the_next_write(alice_client, board) -> None:
+    session = alice_client.session
+    stale = {"answer": {}, "revision": revisions.current(), "fresh_until": time.time() - 1, "keys": {}}
+    session[grants.ANSWERS_KEY] = {"stale": stale}
+    session.save()
+    alice_client.get(URL)
+    assert "stale" not in alice_client.session[grants.ANSWERS_KEY]
+

@@ -51,7 +51,7 @@ def test_it_reuses_the_token_the_page_got(alice_client, board) -> None:
 
 
 def test_one_token_per_workspace(alice_client, workspace, acme) -> None:
-    other = Workspace.objects.create(name="Remote", workspace_id="ws-remote", api_host="https://api.example.com", signing_key_env=LOCAL_KEY_ENV)
+    other = Workspace.objects.create(name="Remote", workspace_id="ws-remote", api_host="https://api.tinybird.co", signing_key_env=LOCAL_KEY_ENV)
     make_dashboard("mixed", acme, charts=[make_chart(workspace, "A", "a"), make_chart(other, "B", "b")])
     body = alice_client.get(url("mixed")).json()
     assert set(body["workspaces"]) == {str(workspace.pk), str(other.pk)}
