@@ -4,7 +4,8 @@
  * is PANES_TOKEN_REFRESH_MARGIN_SECONDS, given in data-refresh-margin) this fetches
  * <token-url> and hands each workspace's new token to its charts: Tinybird iframes get their
  * `token` query parameter swapped, Panes frames get a `panes:token` message. A frame whose host
- * refused its token may ask with `panes:token-request`; the answer comes at once.
+ * refused its token may ask with `panes:token-request`; the answer comes at once. A chart the new
+ * token no longer covers becomes a copy of the page's `<template data-panes-placeholder>` tile.
  */
 (function () {
   "use strict";
@@ -81,27 +82,21 @@
   }
 
   function failClosed(frame) {
-    // The organisation lost access to this chart since the page loaded: drop the iframe.
+    // The organisation lost access to this chart since the page loaded: drop the iframe and draw
+    // the server's own "not configured" tile (charts/_tile.html, in a <template>) in its place.
     var tile = frame.closest(".tile");
-    if (!tile) return;
-    var title = frame.title;
-    tile.className = "tile tile--unconfigured";
-    tile.dataset.state = "unconfigured";
-    tile.textContent = "";
-    var box = document.createElement("div");
-    box.className = "tile__placeholder";
-    var heading = document.createElement("h2");
-    heading.className = "tile__title";
-    heading.textContent = title;
-    var notice = document.createElement("div");
-    notice.className = "tile__notice";
-    var message = document.createElement("p");
-    message.className = "tile__message";
-    message.textContent = "Not configured for your organisation";
-    notice.appendChild(message);
-    box.appendChild(heading);
-    box.appendChild(notice);
-    tile.appendChild(box);
+    var template = document.querySelector("template[data-panes-placeholder]");
+    if (!tile || !template) {
+      frame.remove();
+      return;
+    }
+    var placeholder = template.content.firstElementChild.cloneNode(true);
+    var title = tile.getAttribute("aria-label") || frame.title;
+    placeholder.dataset.chart = tile.dataset.chart;
+    placeholder.setAttribute("aria-label", title);
+    placeholder.querySelector(".tile__title").textContent = title;
+    placeholder.style.cssText = tile.style.cssText; // its place in the grid: --span, --tile-height
+    tile.replaceWith(placeholder);
   }
 
   function apply(doc, requester) {

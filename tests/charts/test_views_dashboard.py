@@ -62,6 +62,16 @@ def test_a_chart_the_tenant_has_no_rule_for_says_so_and_gets_no_iframe(alice_cli
     assert reverse("charts:frame", args=[regional.pk]) not in html
 
 
+def test_the_refresh_script_gets_the_same_unconfigured_tile_as_the_server_draws(alice_client, board) -> None:
+    html = alice_client.get(url()).content.decode()
+    regional = board.tiles.get(chart__pipe_name="regional").chart
+    served = re.search(rf'<section[^>]*data-chart="{regional.pk}".*?</section>', html, re.S).group(0)
+    [template] = re.findall(r"<template data-panes-placeholder>\s*(.*?)\s*</template>", html, re.S)
+    # dashboard.js fills in the chart's id, its title and its size.
+    of_no_chart = served.replace(f'data-chart="{regional.pk}"', 'data-chart=""').replace("Regional", "").replace("--span: 6;", "--span: 12;")
+    assert template == of_no_chart
+
+
 def test_a_tenant_with_the_rule_gets_the_chart(bob_client, board, globex) -> None:
     TenantFilterRule.objects.create(tenant=globex, param="region", value="eu")
     srcs = iframe_srcs(bob_client.get(url()).content.decode())
