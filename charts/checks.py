@@ -3,12 +3,17 @@
 
 - charts.E001  a workspace's signing-key variable is not set
 - charts.E002  a workspace's signing key is shorter than 32 bytes
+- charts.E003  PANES_SIGNING_KEY_VARIABLES lists a variable Panes' own settings read (SECRET_KEY, ...)
+- charts.E004  a workspace's signing-key variable is not one the operator allowed
+- charts.E005  a workspace's API host is not one the operator allowed
+- charts.E006  PANES_ALLOWED_API_HOSTS has an entry that is not a plain origin
 - charts.W001  a chart on a dashboard a tenant sees needs tenant params that tenant has no rule for
 - charts.W002  a chart filters by no tenant param and is not marked "same data for every tenant"
 
-They read the database, so like Django's own database checks they are tagged ``database`` and run
-only when databases are given (``manage.py check --database default``, ``migrate``); before the
-tables exist they stay silent instead of crashing.
+E003 and E006 check settings and always run. The others read the database, so like Django's own
+database checks they are tagged ``database`` and run only when databases are given (``manage.py
+check --database default``, ``migrate``); before the tables exist they stay silent instead of
+crashing.
 """
 from __future__ import annotations
 
@@ -16,25 +21,30 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, router, transaction
 from django.db.models import Prefetch
 
-from . import tokens
+from . import routing, tokens
 from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule, Workspace
 from .signing import read_signing_key
 
 KEY_SET = "set"
 KEY_MISSING = "missing"
 KEY_TOO_SHORT = "too short"
+KEY_NOT_ALLOWED = "not allowed"
 
 
 def signing_key_status(variable: str) -> tuple[str, str]:
-    """("set" | "missing" | "too short", explanation) for a signing-key variable.
+    """("set" | "missing" | "too short" | "not allowed", explanation) for a signing-key variable.
 
-    The explanation names the variable only; the key itself goes no further than signing.py.
+    The explanation names the variable only; the key itself goes no further than signing.py, and
+    a variable the operator did not allow is not even looked at.
     """
+    if (problem := routing.variable_problem(variable)) is not None:
+        return KEY_NOT_ALLOWED, problem
     try:
         read_signing_key(variable)
     except tokens.SigningKeyError as exc:
@@ -141,6 +151,32 @@ def _charts_alias(databases: Sequence[str] | None) -> str | None:
     return alias if alias in databases else None
 
 
+@register()
+def check_routing_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """The allow-lists themselves: no setting's variable as a signing key, only plain origins."""
+    messages: list[CheckMessage] = []
+    denied = [v for v in dict.fromkeys(settings.PANES_SIGNING_KEY_VARIABLES) if routing.denied_variable(v)]
+    for variable in denied:
+        messages.append(
+            Error(
+                f"PANES_SIGNING_KEY_VARIABLES lists {variable}, a variable Panes' own settings read; it is "
+                "never read as a signing key.",
+                hint=f"Remove {variable} from PANES_SIGNING_KEY_VARIABLES and put the workspace's admin token "
+                "in a variable of its own (e.g. TINYBIRD_ADMIN_TOKEN).",
+                id="charts.E003",
+            )
+        )
+    for entry, why in routing.bad_host_entries(settings.PANES_ALLOWED_API_HOSTS):
+        messages.append(
+            Error(
+                f"PANES_ALLOWED_API_HOSTS: {entry!r} is not a plain origin ({why}); it allows nothing.",
+                hint="List origins only, scheme://host[:port], e.g. https://api.tinybird.co.",
+                id="charts.E006",
+            )
+        )
+    return messages
+
+
 @register(Tags.database)
 def check_signing_keys(app_configs=None, databases: Sequence[str] | None = None, **kwargs) -> list[CheckMessage]:
     alias = _charts_alias(databases)
@@ -154,9 +190,31 @@ def check_signing_keys(app_configs=None, databases: Sequence[str] | None = None,
         return []
     messages: list[CheckMessage] = []
     for workspace in workspaces:
+        if (problem := routing.api_host_problem(workspace.api_host)) is not None:
+            messages.append(
+                Error(
+                    f"Workspace {workspace.name!r}: its API host is not allowed: {problem} Panes sends it "
+                    "no key and no viewer's token; its charts show 'Chart host unavailable'.",
+                    hint="Add the host to PANES_ALLOWED_API_HOSTS if it is really the workspace's chart host, "
+                    "or set the workspace's API host to an allowed one (blank: Panes' built-in host).",
+                    obj=workspace,
+                    id="charts.E005",
+                )
+            )
         variable = workspace.signing_key_env
-        status, _ = signing_key_status(variable)
-        if status == KEY_MISSING:
+        status, explanation = signing_key_status(variable)
+        if status == KEY_NOT_ALLOWED:
+            messages.append(
+                Error(
+                    f"Workspace {workspace.name!r}: its signing-key variable is not allowed: {explanation} "
+                    "Panes does not read it; the workspace's charts get no token.",
+                    hint="Add the variable to PANES_SIGNING_KEY_VARIABLES if it holds the workspace's admin token, "
+                    "or pick one of the allowed variables in the admin.",
+                    obj=workspace,
+                    id="charts.E004",
+                )
+            )
+        elif status == KEY_MISSING:
             messages.append(
                 Error(
                     f"Workspace {workspace.name!r}: its signing key variable {variable} is not set.",

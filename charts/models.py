@@ -39,6 +39,12 @@ def validate_param_list(text: str) -> None:
     parse_param_list(text)
 
 
+def builtin_signing_key_env() -> str:
+    """The built-in host's variable: a new workspace's signing-key variable until someone with
+    the routing permission picks another."""
+    return settings.PIPES_ADMIN_TOKEN_ENV
+
+
 class Workspace(models.Model):
     """A chart host workspace: Tinybird's, or Panes' built-in host (API host left blank)."""
 
@@ -49,14 +55,16 @@ class Workspace(models.Model):
     api_host = models.URLField(
         "API host",
         blank=True,
-        help_text="e.g. https://api.tinybird.co. Blank: Panes' built-in host on this server.",
+        help_text="e.g. https://api.tinybird.co, one of the hosts the operator allows "
+        "(PANES_ALLOWED_API_HOSTS). Blank: Panes' built-in host on this server.",
     )
     signing_key_env = models.CharField(
         "signing key variable",
         max_length=128,
         validators=[env_name_validator],
-        help_text="NAME of the environment variable holding the workspace's admin token. "
-        "The key itself is never stored.",
+        default=builtin_signing_key_env,
+        help_text="NAME of the environment variable holding the workspace's admin token, one of "
+        "those the operator allows (PANES_SIGNING_KEY_VARIABLES). The key itself is never stored.",
     )
     default_tenant_params = models.CharField(
         max_length=255,
@@ -68,6 +76,7 @@ class Workspace(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("change_workspace_routing", "Can change a workspace's API host and signing-key variable")]
 
     def __str__(self) -> str:
         return self.name

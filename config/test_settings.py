@@ -15,3 +15,6 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = False  # switched on by the throttling tests themselves
+# Tests that need no real chart host use the reserved example.com as a remote one; those that
+# need a test signing-key variable or another host allow it with a settings override.
+PANES_ALLOWED_API_HOSTS = [*PANES_ALLOWED_API_HOSTS, "https://api.example.com"]  # noqa: F405

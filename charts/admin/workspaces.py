@@ -1,18 +1,67 @@
-"""Workspaces: where charts live and which variable holds each one's signing key."""
+"""Workspaces: where charts live and which variable holds each one's signing key.
+
+The API host and the signing-key variable decide where Panes sends a workspace's admin token and
+every viewer's token, so they are changed only by superusers or holders of
+``charts.change_workspace_routing``, only to values the operator allowed in the environment
+(``charts.routing``), and every change is written to the admin history with old and new values.
+Everyone else sees them read-only; a workspace they add points at Panes' built-in host with its
+variable (the model's defaults).
+"""
 from __future__ import annotations
 
+import json
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from .. import checks
+from .. import checks, routing
 from ..models import Workspace
+
+ROUTING_FIELDS = ("api_host", "signing_key_env")
+ROUTING_PERMISSION = "charts.change_workspace_routing"
+BUILTIN = "Panes built-in"
+
+
+class WorkspaceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Workspace
+        fields = "__all__"
+
+    def clean_api_host(self) -> str:
+        value = self.cleaned_data.get("api_host") or ""
+        if not value:
+            return ""
+        if (problem := routing.api_host_problem(value)) is not None:
+            allowed = ", ".join(routing.allowed_api_hosts()) or "none"
+            raise forms.ValidationError(
+                f"{problem} Allowed: blank (Panes' built-in host) or {allowed}. The operator adds hosts to "
+                "PANES_ALLOWED_API_HOSTS in the environment."
+            )
+        return routing.normalise_origin(value)  # stored as the origin it is compared as
+
+    def clean_signing_key_env(self) -> str:
+        value = (self.cleaned_data.get("signing_key_env") or "").strip()
+        if (problem := routing.variable_problem(value)) is not None:
+            allowed = ", ".join(routing.allowed_variables()) or "none"
+            raise forms.ValidationError(
+                f"{problem} Allowed: {allowed}. The operator adds variables to PANES_SIGNING_KEY_VARIABLES "
+                "in the environment."
+            )
+        return value
+
+
+def can_change_routing(request: HttpRequest) -> bool:
+    return request.user.has_perm(ROUTING_PERMISSION)
 
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
+    form = WorkspaceAdminForm
     list_display = ["name", "workspace_id", "host", "signing_key_env", "signing_key", "chart_count"]
     search_fields = ["name", "workspace_id", "signing_key_env"]
     readonly_fields = ["signing_key"]
@@ -22,9 +71,45 @@ class WorkspaceAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Workspace]:
         return super().get_queryset(request).annotate(chart_count=Count("charts"))
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Workspace | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not can_change_routing(request):
+            # Not in the form at all: a POSTed value is ignored, and a new workspace keeps the
+            # model's defaults (the built-in host and its variable).
+            fields = [*ROUTING_FIELDS, *fields]
+        return fields
+
+    def construct_change_message(self, request: HttpRequest, form, formsets, add: bool = False) -> str | list:
+        message = super().construct_change_message(request, form, formsets, add)
+        routing_changes = [f for f in ROUTING_FIELDS if f in form.changed_data or (add and f in form.fields)]
+        if not routing_changes:
+            return message
+        notes = []
+        for name in routing_changes:
+            label = form.fields[name].label or name
+            new = form.cleaned_data.get(name) or ""
+            if add:
+                notes.append(f"{label}: {self._shown(name, new)}.")
+            else:
+                old = form.initial.get(name) or ""
+                notes.append(f"Changed {label}: {self._shown(name, old)} → {self._shown(name, new)}.")
+        # Names and origins only: never a key. A plain string, which the history shows as is.
+        rendered = LogEntry(change_message=json.dumps(message)).get_change_message()
+        return " ".join([rendered, *notes])
+
+    @staticmethod
+    def _shown(name: str, value: str) -> str:
+        if name == "api_host" and not value:
+            return BUILTIN
+        return value or "(blank)"
+
     @admin.display(description="host")
     def host(self, obj: Workspace) -> str:
-        return obj.api_host or "Panes built-in"
+        if not obj.api_host:
+            return BUILTIN
+        if (problem := routing.api_host_problem(obj.api_host)) is not None:
+            return format_html('<strong class="errornote">not allowed</strong> — {}', problem)
+        return obj.api_host
 
     @admin.display(description="signing key")
     def signing_key(self, obj: Workspace) -> str:

@@ -34,6 +34,14 @@ SNIPPET = (
 MODELS = ["workspace", "tenant", "membership", "tenantfilterrule", "chart", "dashboard", "dashboardchart", "tokengrant"]
 
 
+@pytest.fixture(autouse=True)
+def test_variables(settings) -> None:
+    """The operator allows the test's own signing-key variables."""
+    settings.PANES_SIGNING_KEY_VARIABLES = [
+        *settings.PANES_SIGNING_KEY_VARIABLES, TB_KEY_ENV, "PANES_KEY_OK", "PANES_KEY_SHORT", "PANES_KEY_GONE"
+    ]
+
+
 @pytest.fixture
 def tinybird_ws(db, monkeypatch) -> Workspace:
     monkeypatch.setenv(TB_KEY_ENV, KNOWN_KEY)

@@ -142,8 +142,11 @@ class FakeHost:
 
 
 @pytest.fixture
-def fake_host() -> Iterator[FakeHost]:
+def fake_host(settings) -> Iterator[FakeHost]:
     host = FakeHost()
+    # The operator allows this stand-in host and its key's variable, as they would Tinybird's.
+    settings.PANES_ALLOWED_API_HOSTS = [*settings.PANES_ALLOWED_API_HOSTS, host.origin]
+    settings.PANES_SIGNING_KEY_VARIABLES = [*settings.PANES_SIGNING_KEY_VARIABLES, TINYBIRD_KEY_ENV]
     thread = threading.Thread(target=host.server.serve_forever, daemon=True)
     thread.start()
     yield host

@@ -19,6 +19,12 @@ def ids(messages) -> list[str]:
     return [m.id for m in messages]
 
 
+@pytest.fixture(autouse=True)
+def test_variables(settings) -> None:
+    """The operator allows the test's own signing-key variables."""
+    settings.PANES_SIGNING_KEY_VARIABLES = [*settings.PANES_SIGNING_KEY_VARIABLES, "PANES_CHECK_KEY", "X_KEY"]
+
+
 @pytest.fixture
 def tb_workspace(db, monkeypatch) -> Workspace:
     monkeypatch.delenv("PANES_CHECK_KEY", raising=False)

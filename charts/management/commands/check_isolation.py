@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Prefetch
 from django.test import Client
 
-from charts import grants, isolation, tokens
+from charts import grants, isolation, routing, tokens
 from charts.models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule, Workspace
 from charts.signing import read_signing_key
 
@@ -43,6 +43,11 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 class ListingUnavailable(Exception):
     """The pipe listing could not be read; the message never holds the key."""
+
+
+class ListingRefused(ListingUnavailable):
+    """The workspace's API host or signing-key variable is not one the operator allowed: the key
+    is neither read nor sent, and the command fails."""
 
 
 class Command(BaseCommand):
@@ -66,6 +71,9 @@ class Command(BaseCommand):
         for workspace in workspaces:
             try:
                 listings[workspace.name] = self._listing(workspace, api_origin=api_origin, timeout=timeout)
+            except ListingRefused as exc:
+                listings[workspace.name] = None
+                findings.append(isolation.Finding(isolation.ERROR, "workspace-not-allowed", workspace.name, "", str(exc)))
             except ListingUnavailable as exc:
                 listings[workspace.name] = None
                 findings.append(
@@ -167,6 +175,12 @@ class Command(BaseCommand):
     # --- the pipe listing, over the HTTP contract ------------------------------------------------
 
     def _listing(self, workspace: Workspace, *, api_origin: str | None, timeout: float) -> dict:
+        # Checked before the key is read: a row pointing elsewhere must never receive it.
+        problems = routing.workspace_problems(workspace.api_host, workspace.signing_key_env)
+        if problems:
+            raise ListingRefused(
+                "pipe listing not requested, the key was not sent: " + " ".join(problems.values())
+            )
         try:
             key = read_signing_key(workspace.signing_key_env).decode()
         except tokens.SigningKeyError as exc:
@@ -175,7 +189,7 @@ class Command(BaseCommand):
             status, body = self._get_in_process(key)
             where = f"the built-in host ({LISTING_PATH}, in-process)"
         else:
-            url = (workspace.api_host or api_origin).rstrip("/") + LISTING_PATH
+            url = (routing.normalise_origin(workspace.api_host) if workspace.api_host else api_origin.rstrip("/")) + LISTING_PATH
             status, body = self._get_over_http(url, key, timeout)
             where = url
         try:
