@@ -32,7 +32,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from . import filters, grants, snippets, tenancy, themes
+from . import filters, grants, routing, snippets, tenancy, themes
 from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule
 
 OK = "ok"
@@ -255,10 +255,17 @@ def token_document(context: dict) -> dict:
 
 def api_origin(request: HttpRequest, chart: Chart) -> str:
     """Where the frame fetches rows: the workspace's API host, the configured local origin, or
-    this request's own origin (never stored: Panes does not know its own absolute URL)."""
-    origin = chart.workspace.api_host or settings.PANES_LOCAL_API_ORIGIN
-    if not origin:
-        origin = f"{request.scheme}://{request.get_host()}"
+    this request's own origin (never stored: Panes does not know its own absolute URL).
+
+    "" for a workspace whose API host the operator did not allow: the frame gets no host to
+    send a viewer's token to, and says the chart host is unavailable.
+    """
+    api_host = chart.workspace.api_host
+    if api_host:
+        if routing.api_host_problem(api_host) is not None:
+            return ""
+        return routing.normalise_origin(api_host)
+    origin = settings.PANES_LOCAL_API_ORIGIN or f"{request.scheme}://{request.get_host()}"
     return origin.rstrip("/")
 
 
@@ -293,6 +300,8 @@ def frame_config(
         "filter_params": list(filter_params),
         "filters": dict(filter_values or {}),
     }
+    if not config["api"]:
+        error = MSG_HOST_UNAVAILABLE
     if error:
         config["error"] = error
     return config
