@@ -1,4 +1,4 @@
-"""Start Panes (and the minimal token server) under gunicorn for the benchmarks.
+"""Start Panes under gunicorn for the benchmarks.
 
 Each Panes server gets its own data folder (SQLite) or its own PostgreSQL databases, the demo
 loaded, ``collectstatic`` run into a temporary STATIC_ROOT and DEBUG off: what production serves,
@@ -9,7 +9,6 @@ wait for it come from tests/support/liveserver.py, as for the tests' servers.
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import subprocess
 import time
@@ -120,34 +119,3 @@ class PanesServer:
             raise RuntimeError(f"{username} could not log in")
         return session
 
-
-@dataclass
-class MinimalTokenServer:
-    """bench/minimal_token_server.py under the same gunicorn settings as Panes."""
-
-    signing_key: str
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, log_dir: Path) -> None:
-        env = dict(os.environ)
-        env.update(
-            {
-                "HOST": "127.0.0.1",
-                "PORT": str(self.port),
-                "WEB_CONCURRENCY": "2",
-                "GUNICORN_ACCESS_LOG": "",
-                "TB_SIGNING_KEY": self.signing_key,
-            }
-        )
-        self.process = gunicorn(env, log_dir / "minimal.log", "--chdir", str(ROOT / "bench"), "minimal_token_server:application")
-        wait_until_up(f"{self.origin}/api/token", self.process, any_status=True)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_processes([self.process], timeout=15)
-        self.process = None

@@ -105,12 +105,22 @@ def main(argv: list[str]) -> int:
     info["Total bench time"] = f"{elapsed / 60:.1f} min"
     shown = [a for i, a in enumerate(argv) if a != "--note" and (i == 0 or argv[i - 1] != "--note") and not a.startswith("--note=")]
     command = ".venv/bin/python bench/run.py" + ("" if not shown else " " + shlex.join(shown))
-    text = markdown(sections, info, command, preamble=args.note)
+    text = markdown(sections, info, command, preamble=args.note) + _history(args.output)
     print("\n" + text)
     args.output.write_text(text)
     save_json(BENCH_DIR / "out" / f"{args.output.stem}.json", sections, info)
     print(f"written to {args.output}")
     return 1 if failures else 0
+
+
+def _history(path: Path) -> str:
+    """The "## History" section of the previous results file, kept from run to run."""
+    try:
+        previous = path.read_text()
+    except OSError:
+        return ""
+    start = previous.find("\n## History\n")
+    return "" if start < 0 else previous[start:]
 
 
 def _web_server(work: Path):
