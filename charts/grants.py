@@ -17,7 +17,7 @@ import jwt
 from django.conf import settings
 from django.http import HttpRequest
 
-from . import filters, revisions, routing, tokens
+from . import filters, revisions, tokens
 from .models import Chart, Dashboard, Tenant, TenantFilterRule, TokenGrant, Workspace
 from .signing import read_signing_key
 
@@ -58,7 +58,7 @@ def rule_specs(rules: Iterable[TenantFilterRule]) -> list[tokens.RuleSpec]:
     """Rules as plain data; callers pass rules with ``chart`` selected to avoid a query each."""
     return [
         tokens.RuleSpec(
-            param=r.param, value=r.typed_value, resource=r.chart.scope_resource if r.chart_id else None
+            param=r.param, value=r.typed_value, resource=r.chart.scope_resource if r.chart else None
         )
         for r in rules
     ]
@@ -159,9 +159,6 @@ def workspace_token(
     now: datetime,
 ) -> PageToken:
     plan = plan_for(tenant=tenant, user_id=request.user.pk, workspace=workspace, charts=charts, rules=rules, now=now)
-    if (host_problem := routing.api_host_problem(workspace.api_host)) is not None:
-        # A row pointing anywhere the operator did not allow gets no token to send there.
-        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=host_problem)
     if not plan.payload["scopes"]:
         return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured))
 
@@ -244,7 +241,8 @@ def remember_answer(
     entry = {
         "answer": answer,
         "revision": revision,
-        "fresh_until": min(pt.expires_at for pt in signed) - settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS,
+        "fresh_until": min(pt.expires_at for pt in signed if pt.expires_at is not None)
+        - settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS,
         "keys": {pt.workspace.signing_key_env: pt.key_id for pt in signed},
     }
     answers = request.session.get(ANSWERS_KEY, {})
