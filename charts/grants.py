@@ -17,7 +17,7 @@ import jwt
 from django.conf import settings
 from django.http import HttpRequest
 
-from . import filters, revisions, tokens
+from . import filters, revisions, routing, tokens
 from .models import Chart, Dashboard, Tenant, TenantFilterRule, TokenGrant, Workspace
 from .signing import read_signing_key
 
@@ -159,6 +159,9 @@ def workspace_token(
     now: datetime,
 ) -> PageToken:
     plan = plan_for(tenant=tenant, user_id=request.user.pk, workspace=workspace, charts=charts, rules=rules, now=now)
+    if (host_problem := routing.api_host_problem(workspace.api_host)) is not None:
+        # A row pointing anywhere the operator did not allow gets no token to send there.
+        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=host_problem)
     if not plan.payload["scopes"]:
         return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured))
 
