@@ -1,10 +1,29 @@
-"""Framing policy: the embed view may be framed by the configured origins, nothing else may."""
+"""Framing: who may put a Panes page in a frame.
+
+Nobody, by default: ``frame-ancestors 'none'`` in ``CONTENT_SECURITY_POLICY`` and
+``X-Frame-Options: DENY``. The views that are meant to be framed say so with decorators:
+
+- the embed views: ``@xframe_options_exempt`` and ``@csp_replace(EMBED_ANCESTORS)``: Panes and
+  PANES_EMBED_ALLOWED_ORIGINS;
+- chart frames: ``@xframe_options_for_chart_frames`` and ``@csp_replace(EMBED_ANCESTORS)`` too:
+  they sit inside Panes pages, and inside an embed page whose own ancestors are the embed origins
+  (frame-ancestors checks every ancestor, so those origins must be listed or the charts of an
+  embedded dashboard would be blocked).
+
+``SettingOrigins`` stands in the source list for the setting: ``config.middleware`` writes its
+origins when it writes the header, so the setting counts as it is at that moment.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
+from csp.constants import SELF
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
+
+from lib.origins import SettingOrigins
 
 
 def embed_origins() -> list[str]:
@@ -12,37 +31,17 @@ def embed_origins() -> list[str]:
     return [o for o in settings.PANES_EMBED_ALLOWED_ORIGINS if o and not any(c in o for c in " \t;,'\"\r\n")]
 
 
-class FrameAncestorsMiddleware:
-    """Adds CSP frame-ancestors to every response.
+# For django-csp's csp_replace: framed by Panes and the embed origins.
+EMBED_ANCESTORS = {"frame-ancestors": [SELF, SettingOrigins("PANES_EMBED_ALLOWED_ORIGINS")]}
 
-    Views marked with ``response.panes_embeddable = True`` may be framed by the origins in
-    PANES_EMBED_ALLOWED_ORIGINS (and X-Frame-Options is dropped for them); chart frames marked
-    ``panes_same_origin_frame`` may be framed by Panes itself (and by the embed origins, since an
-    embedded dashboard's chart frames have those as ancestors); everything else by nobody.
-    """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+def xframe_options_for_chart_frames(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """X-Frame-Options SAMEORIGIN, or none at all while embed origins are configured: the header
+    cannot name them, so frame-ancestors alone decides."""
+    same_origin, exempt = xframe_options_sameorigin(view), xframe_options_exempt(view)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if getattr(response, "panes_embeddable", False):
-            ancestors = " ".join(["'self'", *embed_origins()])
-            response.xframe_options_exempt = True
-            response.headers.pop("X-Frame-Options", None)
-        elif getattr(response, "panes_same_origin_frame", False):
-            # Chart frames sit inside Panes pages, and an embed page sits inside the allowed
-            # origins; frame-ancestors checks every ancestor, so those origins must be listed here
-            # too or the charts of an embedded dashboard would be blocked.
-            ancestors = " ".join(["'self'", *embed_origins()])
-            if embed_origins():
-                response.xframe_options_exempt = True
-                response.headers.pop("X-Frame-Options", None)
-            else:
-                response.headers["X-Frame-Options"] = "SAMEORIGIN"
-        else:
-            ancestors = "'none'"
-        existing = response.headers.get("Content-Security-Policy")
-        directive = f"frame-ancestors {ancestors}"
-        response.headers["Content-Security-Policy"] = f"{existing}; {directive}" if existing else directive
-        return response
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return (exempt if embed_origins() else same_origin)(request, *args, **kwargs)
+
+    return wrapper

@@ -12,11 +12,13 @@ from typing import TypeVar
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from csp.decorators import csp_replace
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import grants, pages, revisions, tenancy, themes
-from .middleware import embed_origins
+from .middleware import EMBED_ANCESTORS, embed_origins, xframe_options_for_chart_frames
 from .models import Tenant
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,8 @@ def dashboard(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
+@xframe_options_exempt
+@csp_replace(EMBED_ANCESTORS)
 @with_tenant(embed=True)
 def embed(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
     board = tenancy.dashboard_for(request, slug)
@@ -117,6 +121,8 @@ def embed(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
+@xframe_options_exempt
+@csp_replace(EMBED_ANCESTORS)
 @with_tenant(embed=True)
 def chart_embed(request: HttpRequest, tenant: Tenant, chart_id: int) -> HttpResponse:
     """One chart, framed by an allowed origin: the same rules as the dashboard embed."""
@@ -184,6 +190,8 @@ def chart_embed_token(request: HttpRequest, tenant: Tenant, chart_id: int) -> Js
 
 @login_required
 @require_GET
+@xframe_options_for_chart_frames
+@csp_replace(EMBED_ANCESTORS)
 def chart_frame(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = tenancy.chart_for(request, chart_id)
     tenant = tenancy.active_tenant(request)

@@ -1,17 +1,19 @@
 """Site-wide response policies: one Content-Security-Policy, and a plain 503 while a database is down.
 
-``ContentSecurityPolicyMiddleware`` writes the whole policy except ``frame-ancestors``, which
-``charts.middleware.FrameAncestorsMiddleware`` (further in) has already put in the same header:
-the two are merged, so every response carries exactly one CSP.
+The policy is django-csp's: ``CONTENT_SECURITY_POLICY`` in the settings is the page policy of
+every HTML response (``frame-ancestors 'none'`` included), and views widen it with django-csp's
+decorators (``charts.middleware`` for the embed views and chart frames).
+``ContentSecurityPolicyMiddleware`` adds what a static setting cannot say:
 
-Where the sources come from:
+- JSON, CSV and every other non-HTML answer (the pipe API, token refreshes, error JSON) gets
+  ``default-src 'none'`` whatever its view asked for: nothing may load, run or frame from data.
+- Pages under the admin may use ``<style>`` blocks (``'unsafe-inline'`` styles); scripts stay 'self'.
+- A ``lib.origins.SettingOrigins`` in a source list is replaced by the origins in that setting
+  when the header is written, so the policy follows the settings of that moment.
+- ``frame-ancestors`` is written last, so the framing rule sits at one place in every header.
 
-- ``frame-src``: 'self' and PANES_CSP_FRAME_SRC (default ``https://*.tinybird.co``). Tinybird
-  chart iframes can only point at Tinybird UI hosts over https (``charts.snippets`` refuses every
-  other host), so a static setting covers every stored chart and costs no query per page.
-- ``connect-src``: 'self', PANES_LOCAL_API_ORIGIN and PANES_CSP_CONNECT_SRC everywhere; chart
-  frames (the only pages that fetch rows) also get every workspace's API host, read from the
-  database with one small query, since that host is free-form data an admin types in.
+It sits outside every middleware that can answer, so error pages (handler404/500, the 503 of
+``DatabaseUnavailableMiddleware``) carry the policy too.
 
 ``DatabaseUnavailableMiddleware`` turns a database outage raised by a view into a 503 (an HTML
 page, or JSON for API and JSON requests) and one log line; ``config.views.server_error`` does the
@@ -22,14 +24,20 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from typing import Any
 
+from csp.constants import NONE, UNSAFE_INLINE
+from csp.middleware import CSPMiddleware, PolicyParts
+from csp.utils import default_config
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.template import loader
 from django.urls import reverse
+
+from lib.origins import SettingOrigins, origins
 
 log = logging.getLogger("panes.database")
 
@@ -37,87 +45,50 @@ API_PREFIX = "/v0/"
 DB_UNAVAILABLE = "database unavailable"
 RETRY_AFTER_SECONDS = "30"
 
-# Everything but the JS-free layout needs: inline style *attributes* carry the grid's spans
-# (style="--span: 6"), so style-src-attr allows them; <style> blocks and inline scripts stay out.
-PAGE_POLICY = {
-    "default-src": ["'self'"],
-    "script-src": ["'self'"],
-    "style-src": ["'self'"],
-    "style-src-attr": ["'unsafe-inline'"],
-    "img-src": ["'self'", "data:"],
-    "font-src": ["'self'"],
-    "connect-src": ["'self'"],
-    "frame-src": ["'self'"],
-    "object-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "form-action": ["'self'"],
-}
+FRAME_ANCESTORS = "frame-ancestors"
 # JSON, CSV and other data: nothing may load, run or frame from it.
-DATA_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'"
+DATA_POLICY: dict[str, Any] = {"default-src": [NONE], "base-uri": [NONE], "form-action": [NONE]}
 
 
-def origin_of(value: str) -> str | None:
-    """``scheme://host[:port]`` of a URL or origin (wildcard hosts kept), or None if unsafe."""
-    value = (value or "").strip()
-    if not value or any(c in value for c in " \t\r\n;,'\""):
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
+def resolve(sources: Any) -> Any:
+    """A directive's sources with every ``SettingOrigins`` replaced by its setting's origins now."""
+    if sources is None or isinstance(sources, (bool, str)):
+        return sources
+    resolved: list[Any] = []
+    for source in sources:
+        if isinstance(source, SettingOrigins):
+            value = getattr(settings, source.name, None) or []
+            resolved.extend(origins([value] if isinstance(value, str) else value))
+        else:
+            resolved.append(source)
+    return resolved
 
 
-def origins(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(o for o in map(origin_of, values) if o))
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware: the page policy on HTML, ``default-src 'none'`` on everything else."""
 
-
-def workspace_api_origins() -> list[str]:
-    """Every workspace's API host. Chart frames only; a failure just leaves them out."""
-    from charts.models import Workspace  # the config layer may know both apps; keep import lazy
-
-    try:
-        return origins(Workspace.objects.exclude(api_host="").values_list("api_host", flat=True).distinct())
-    except DatabaseError:
-        return []
-
-
-def page_policy(request: HttpRequest, response: HttpResponse) -> str:
-    policy = {name: list(sources) for name, sources in PAGE_POLICY.items()}
-    policy["frame-src"] += origins(settings.PANES_CSP_FRAME_SRC)
-    policy["connect-src"] += origins([settings.PANES_LOCAL_API_ORIGIN, *settings.PANES_CSP_CONNECT_SRC])
-    if getattr(response, "panes_same_origin_frame", False):
-        policy["connect-src"] += workspace_api_origins()
-    if request.path.startswith(reverse("admin:index")):
-        # Django's admin (and the dashboard preview) use a few <style> blocks; scripts stay 'self'.
-        policy["style-src"].append("'unsafe-inline'")
-    return "; ".join(f"{name} {' '.join(dict.fromkeys(sources))}" for name, sources in policy.items())
-
-
-def merge(ours: str, existing: str) -> str:
-    """One policy: our directives, then the existing ones; a directive already there wins."""
-    present = {part.split()[0] for part in existing.split(";") if part.strip()}
-    kept = [part.strip() for part in ours.split(";") if part.split()[0] not in present]
-    return "; ".join([*kept, *(part.strip() for part in existing.split(";") if part.strip())])
-
-
-class ContentSecurityPolicyMiddleware:
-    """One CSP per response: the page policy on HTML, ``default-src 'none'`` on everything else.
-
-    It sits outside every middleware that can answer (error pages from handler500 included) and
-    merges with the ``frame-ancestors`` FrameAncestorsMiddleware set further in; a response that
-    never went through that one is framed by nobody.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        is_html = response.get("Content-Type", "").startswith("text/html")
-        ours = page_policy(request, response) if is_html else DATA_POLICY
-        existing = response.get("Content-Security-Policy") or "frame-ancestors 'none'"
-        response["Content-Security-Policy"] = merge(ours, existing)
-        return response
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if report_only:
+            return parts
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return PolicyParts(config=DATA_POLICY, update={FRAME_ANCESTORS: [NONE]})
+        configured = parts.config if parts.config is not None else default_config(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
+        config = {name: resolve(sources) for name, sources in (configured or {}).items()}
+        replace = {name: resolve(sources) for name, sources in (parts.replace or {}).items()}
+        update = {name: resolve(sources) for name, sources in (parts.update or {}).items()}
+        if request.path.startswith(reverse("admin:index")):
+            # Django's admin (and the dashboard preview) use a few <style> blocks.
+            update["style-src"] = [*(update.get("style-src") or []), UNSAFE_INLINE]
+        # django-csp appends update's directives after the others, in order: frame-ancestors
+        # moves there, with the configured (or replaced) sources first.
+        ancestors = replace.pop(FRAME_ANCESTORS) if FRAME_ANCESTORS in replace else config.get(FRAME_ANCESTORS)
+        config.pop(FRAME_ANCESTORS, None)
+        ancestors = [*(ancestors or []), *(update.pop(FRAME_ANCESTORS, None) or [])]
+        update[FRAME_ANCESTORS] = [source for source in ancestors if source != NONE] or [NONE]
+        return PolicyParts(config, update, replace, parts.nonce)
 
 
 def is_database_outage(exc: BaseException) -> bool:

@@ -11,8 +11,10 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from lib.origins import SettingOrigins, origin_of
 from lib.secrets import SecretFileError, read_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,7 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Outside everything that answers, error pages included; merges with frame-ancestors below.
+    # django-csp's, outside everything that answers (error pages included); see CONTENT_SECURITY_POLICY.
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,7 +79,6 @@ MIDDLEWARE = [
     "charts.sso.TrustedHeaderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "charts.middleware.FrameAncestorsMiddleware",
     "axes.middleware.AxesMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -212,11 +213,9 @@ PANES_EMBED_ALLOWED_ORIGINS = env.list("PANES_EMBED_ALLOWED_ORIGINS", default=[]
 # Where chart frames reach the built-in pipe host when a workspace leaves its API host blank.
 # Blank: the origin of the page's own request (the built-in host is served by this same server).
 PANES_LOCAL_API_ORIGIN = env.str("PANES_LOCAL_API_ORIGIN", default="")
-# Content-Security-Policy sources beyond 'self'. Tinybird chart iframes can only come from
-# *.tinybird.co (the snippet parser refuses any other host); chart frames may also fetch from
-# every workspace's API host, which config.middleware reads from the database on those frames.
+# Where chart iframes may load from besides Panes (CSP frame-src). Tinybird chart iframes can only
+# come from *.tinybird.co: the snippet parser refuses any other host.
 PANES_CSP_FRAME_SRC = env.list("PANES_CSP_FRAME_SRC", default=["https://*.tinybird.co"])
-PANES_CSP_CONNECT_SRC = env.list("PANES_CSP_CONNECT_SRC", default=["https://*.tinybird.co"])
 
 # Where Panes may send a signing key or a viewer's token. Nothing an admin types can widen these:
 # a workspace's API host must be one of PANES_ALLOWED_API_HOSTS (origins; blank API host = the
@@ -253,6 +252,41 @@ for _proxy in PANES_SSO_TRUSTED_PROXIES:
         raise ImproperlyConfigured(
             f"PANES_SSO_TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR network."
         ) from None
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# The page policy of every HTML response. config.middleware gives JSON, CSV and other data
+# `default-src 'none'` instead and admin pages inline styles, and writes the origins a
+# SettingOrigins stands for as the setting is at that moment; the embed views and chart frames
+# widen frame-ancestors with django-csp's decorators (charts.middleware). The origin settings
+# are checked here: anything that is not an origin stops the start.
+for _name, _values in (
+    ("PANES_LOCAL_API_ORIGIN", [PANES_LOCAL_API_ORIGIN] if PANES_LOCAL_API_ORIGIN else []),
+    ("PANES_ALLOWED_API_HOSTS", PANES_ALLOWED_API_HOSTS),
+    ("PANES_CSP_FRAME_SRC", PANES_CSP_FRAME_SRC),
+):
+    for _value in _values:
+        if origin_of(_value) is None:
+            raise ImproperlyConfigured(f"{_name}: {_value!r} is not an http(s) origin (scheme://host[:port]).")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # The grid's spans are style *attributes* (style="--span: 6"); <style> blocks stay out.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        # Chart frames fetch rows from the built-in host or a workspace's API host, which must be
+        # one of PANES_ALLOWED_API_HOSTS: the allow-list is the whole list, no database read.
+        "connect-src": [SELF, SettingOrigins("PANES_LOCAL_API_ORIGIN"), SettingOrigins("PANES_ALLOWED_API_HOSTS")],
+        "frame-src": [SELF, SettingOrigins("PANES_CSP_FRAME_SRC")],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # The built-in pipe host's own settings: the NAME of the variable holding its admin token (read
 # at the moment of use, never stored here) and the workspace id its tokens must carry.

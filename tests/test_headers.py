@@ -2,13 +2,21 @@
 Referrer-Policy, and CSRF on every state change."""
 from __future__ import annotations
 
+import copy
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError, connection
+from django.http import HttpResponse
 from django.test import Client, override_settings
-from django.urls import reverse
+from django.test.utils import CaptureQueriesContext
+from django.urls import path, reverse
 
 from charts.models import Workspace
 from tests.charts.builders import make_chart, make_dashboard, make_tinybird_chart
@@ -85,21 +93,81 @@ def test_chart_iframes_may_come_from_tinybird_and_panes_only(alice_client, board
     assert 'src="https://app.tinybird.co/' in response.content.decode()  # covered by the wildcard
 
 
-@override_settings(PANES_CSP_FRAME_SRC=["https://charts.example.com/x?y", "https://evil.example; script-src *"])
-def test_configured_frame_sources_are_reduced_to_safe_origins(alice_client, board) -> None:
-    csp = policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))
-    assert csp["frame-src"] == ["'self'", "https://charts.example.com"]
-    assert csp["script-src"] == ["'self'"]
+HEADER_OF_A_PAGE = (
+    "from django.http import HttpResponse; from django.test import RequestFactory; "
+    "from config.middleware import ContentSecurityPolicyMiddleware as M; "
+    "print(M(lambda r: HttpResponse('<p>'))(RequestFactory().get('/'))['Content-Security-Policy'])"
+)
 
 
-@override_settings(PANES_LOCAL_API_ORIGIN="http://127.0.0.1:9000", PANES_CSP_CONNECT_SRC=[])
-def test_chart_frames_may_fetch_from_the_local_origin_and_every_workspace_api(alice_client, board, workspace) -> None:
-    Workspace.objects.create(name="Remote", workspace_id="ws-2", api_host="https://api.us-east.tinybird.co/", signing_key_env="X_KEY")
+def settings_policy(**env: str) -> dict[str, list[str]]:
+    """The policy of a page, written in a fresh process whose settings come from ``env``."""
+    variables = {**os.environ, "PANES_ENV_FILE": "", "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", HEADER_OF_A_PAGE], cwd=ROOT, env=variables, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.strip().splitlines()[-1]
+    return {name: sources for name, *sources in (part.split() for part in header.split(";"))}
+
+
+def test_configured_sources_are_reduced_to_origins() -> None:
+    directives = settings_policy(
+        PANES_CSP_FRAME_SRC="https://charts.example.com/x?y",
+        PANES_LOCAL_API_ORIGIN="http://127.0.0.1:9000/",
+        PANES_ALLOWED_API_HOSTS="https://API.tinybird.co/,https://api.us-east.tinybird.co",
+    )
+    assert directives["frame-src"] == ["'self'", "https://charts.example.com"]
+    assert directives["connect-src"] == ["'self'", "http://127.0.0.1:9000", "https://api.tinybird.co", "https://api.us-east.tinybird.co"]
+    assert directives["script-src"] == ["'self'"]
+
+
+@pytest.mark.parametrize("name", ["PANES_CSP_FRAME_SRC", "PANES_ALLOWED_API_HOSTS", "PANES_LOCAL_API_ORIGIN"])
+def test_a_source_that_is_no_origin_stops_the_start(name) -> None:
+    env = {**os.environ, "PANES_ENV_FILE": "", "DJANGO_SETTINGS_MODULE": "config.settings", name: "https://evil.example; script-src *"}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}: 'https://evil.example; script-src *' is not an http(s) origin" in result.stderr
+
+
+def test_the_connect_sources_are_the_local_host_and_the_allowed_api_hosts_without_a_query(
+    alice_client, board, workspace
+) -> None:
+    """Chart frames fetch rows from the API hosts the operator allows; a workspace's own (free-form)
+    host is not read from the database for the header, and only the allow-list counts."""
+    Workspace.objects.create(name="Rogue", workspace_id="ws-2", api_host="https://rows.evil.example", signing_key_env="X_KEY")
     chart = board.tiles.filter(chart__kind="panes").first().chart
+    expected = ["'self'", *settings.PANES_ALLOWED_API_HOSTS]
+    assert expected[1:] and all(host.startswith("https://") for host in expected[1:])
     frame = policy(alice_client.get(reverse("charts:frame", args=[chart.pk])))
-    assert frame["connect-src"] == ["'self'", "http://127.0.0.1:9000", "https://api.us-east.tinybird.co"]
-    page = policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))
-    assert page["connect-src"] == ["'self'", "http://127.0.0.1:9000"]  # pages fetch only their token
+    assert frame["connect-src"] == expected
+    assert policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))["connect-src"] == expected
+    with CaptureQueriesContext(connection) as queries:
+        alice_client.get(reverse("charts:frame", args=[chart.pk]))
+    assert not [q["sql"] for q in queries if q["sql"].startswith('SELECT DISTINCT "charts_workspace"."api_host"')]
+
+
+@override_settings(PANES_ALLOWED_API_HOSTS=["https://rows.example.net/"], PANES_LOCAL_API_ORIGIN="http://127.0.0.1:9000")
+def test_the_connect_sources_follow_the_settings_as_they_are_now(alice_client, board) -> None:
+    """The same allow-list the workspaces are held to, at the same moment."""
+    csp = policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))
+    assert csp["connect-src"] == ["'self'", "http://127.0.0.1:9000", "https://rows.example.net"]
+
+
+def test_the_policy_is_the_configured_one(alice_client, board) -> None:
+    """The header is django-csp's CONTENT_SECURITY_POLICY: change the setting, the header follows."""
+    configured = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    configured["DIRECTIVES"]["img-src"] = ["'self'", "https://img.example.com"]
+    with override_settings(CONTENT_SECURITY_POLICY=configured):
+        csp = policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))
+    assert csp["img-src"] == ["'self'", "https://img.example.com"]
+    assert csp["frame-ancestors"] == ["'none'"]
+
+
+def test_the_policy_is_written_in_one_header_with_frame_ancestors_last(alice_client, board) -> None:
+    for url in page_urls(board):
+        header = alice_client.get(url)["Content-Security-Policy"]
+        assert header.split("; ")[-1].startswith("frame-ancestors "), url
 
 
 def test_admin_pages_allow_style_blocks_but_no_inline_script(staff_client, board) -> None:
@@ -118,6 +186,47 @@ def test_data_responses_get_a_policy_that_allows_nothing(alice_client, board, cl
     assert policy(api)["default-src"] == ["'none'"]
     preflight = client.options("/v0/pipes/sales.json", HTTP_ORIGIN="https://intranet.example.com")
     assert preflight.status_code == 204 and preflight["Access-Control-Allow-Origin"] == "*"
+
+
+def test_csv_answers_of_the_pipe_api_allow_nothing_either(client, db) -> None:
+    response = client.get("/v0/pipes/sales.csv", HTTP_AUTHORIZATION="Bearer nope")
+    assert response.status_code == 403
+    csp = policy(response)
+    assert csp["default-src"] == ["'none'"] and csp["frame-ancestors"] == ["'none'"]
+
+
+def _raising(exc: Exception):
+    def view(request) -> HttpResponse:
+        raise exc
+
+    return view
+
+
+# This module as a URLconf: the site's URLs plus views that fail, for the error pages below.
+urlpatterns = [
+    path("fails/", _raising(ValueError("boom"))),
+    path("outage/", _raising(OperationalError('connection to server at "db" failed'))),
+    path("outage.json", _raising(OperationalError('connection to server at "db" failed'))),
+    *__import__("config.urls", fromlist=["urlpatterns"]).urlpatterns,
+]
+handler500 = "config.views.server_error"
+
+
+@override_settings(ROOT_URLCONF=__name__)
+@pytest.mark.parametrize(
+    ("url", "status", "is_html"),
+    [("/no-such-page/", 404, True), ("/fails/", 500, True), ("/outage/", 503, True), ("/outage.json", 503, False)],
+)
+def test_error_pages_carry_the_policy_too(db, url, status, is_html) -> None:
+    response = Client(raise_request_exception=False).get(url)
+    assert response.status_code == status
+    csp = policy(response)
+    if is_html:
+        assert csp["script-src"] == ["'self'"] and csp["default-src"] == ["'self'"]
+    else:
+        assert csp["default-src"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def test_nosniff_and_referrer_policy_everywhere(alice_client, board) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
@@ -74,3 +74,30 @@ def test_a_missing_key_is_a_503_inside_the_embed_too(monkeypatch, alice_client, 
     response = alice_client.get(embed_url())
     assert response.status_code == 503
     assert "Charts are unavailable" in response.content.decode()
+
+
+@override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET])
+def test_the_embeds_own_error_answers_may_be_framed_by_the_allowed_origins_too(monkeypatch, alice_client, board) -> None:
+    """A 503 shown inside an intranet page must reach the viewer, not a blocked frame."""
+    monkeypatch.delenv(LOCAL_KEY_ENV)
+    response = alice_client.get(embed_url())
+    assert response.status_code == 503
+    assert response["Content-Security-Policy"].split("; ")[-1] == f"frame-ancestors 'self' {INTRANET}"
+    assert "X-Frame-Options" not in response
+
+
+@override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET])
+def test_the_sign_in_redirect_and_a_404_are_framed_by_nobody(alice_client, board) -> None:
+    for response in (Client().get(embed_url()), alice_client.get(embed_url("no-such-board"))):
+        assert response.status_code in (302, 404)
+        assert response["Content-Security-Policy"].split("; ")[-1] == "frame-ancestors 'none'"
+        assert response["X-Frame-Options"] == "DENY"
+
+
+@override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET])
+def test_the_embeds_token_refresh_is_data_that_nobody_frames(alice_client, workspace, acme) -> None:
+    chart = make_chart(workspace)
+    make_dashboard("solo", acme, charts=[chart])
+    policy = alice_client.get(reverse("charts:chart_embed_token", args=[chart.pk]))["Content-Security-Policy"]
+    assert "default-src 'none'" in policy.split("; ")
+    assert policy.split("; ")[-1] == "frame-ancestors 'none'"
