@@ -28,9 +28,7 @@ BUILTIN = "Panes built-in"
 
 
 class WorkspaceAdminForm(forms.ModelForm):
-    class Meta:
-        model = Workspace
-        fields = "__all__"
+    """The admin builds the fields (without the routing ones for those who may not change them)."""
 
     def clean_api_host(self) -> str:
         value = self.cleaned_data.get("api_host") or ""
@@ -86,7 +84,7 @@ class WorkspaceAdmin(admin.ModelAdmin):
             return message
         notes = []
         for name in routing_changes:
-            label = form.fields[name].label or name
+            label = Workspace._meta.get_field(name).verbose_name
             new = form.cleaned_data.get(name) or ""
             if add:
                 notes.append(f"{label}: {self._shown(name, new)}.")
