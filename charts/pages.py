@@ -180,7 +180,12 @@ def _grid_context(
     charts = list({tile.chart.pk: tile.chart for tile in tiles}.values())
     rules = grants.tenant_rules(tenant)
     page_tokens = grants.page_tokens(request, tenant=tenant, dashboard=dashboard, charts=charts, rules=rules, now=now)
-    token_error = next((pt.error for pt in page_tokens.values() if pt.error), None)
+    # A workspace whose host the operator did not allow fails its own tiles ("Chart host
+    # unavailable"), not the whole page: its charts got no token, the others' still draw.
+    token_error = next(
+        (pt.error for pt in page_tokens.values() if pt.error and routing.api_host_problem(pt.workspace.api_host) is None),
+        None,
+    )
     per_chart = {chart.pk: filters.chart_params(chart, rules) for chart in charts}
     parsed = filters.parse(query or {}, filters.offered_params(per_chart.values()))
     frame_query = presentation.frame_query()
