@@ -8,7 +8,15 @@ Both count ONLY when the request's direct peer (``REMOTE_ADDR``) is one of
 address. From anywhere else the headers are ignored and logged; they never log anyone in and never
 replace the session of whoever is signed in.
 
-The person is created on first visit (``RemoteUserBackend.create_unknown_user``). On each sign-on,
+Sign-on never signs in an account that could do more than view, or that has another way in:
+staff, superusers and accounts with a usable password are refused (a warning in the log, the
+request stays anonymous, the session and memberships untouched), unless the operator sets
+``PANES_SSO_ALLOW_PRIVILEGED``. Otherwise whoever can make the proxy send a name, or reach Panes
+from the proxy's address, would hold the admin. A session sign-on started ends the same way when
+its account becomes privileged later.
+
+The person is created on first visit (``RemoteUserBackend.create_unknown_user``), with an unusable
+password. On each sign-on,
 and whenever the proxy reports different groups during a session, memberships are brought in line
 with the admin's :class:`~charts.models.IntranetGroupRule` rules: a mapped group adds a membership
 (source "sso"), a group that is gone removes the membership sign-on made; memberships an
@@ -151,6 +159,24 @@ def sync_memberships(user, groups: list[str] | set[str]) -> None:
                 membership.save(update_fields=["role"])
 
 
+def allow_privileged() -> bool:
+    return bool(getattr(settings, "PANES_SSO_ALLOW_PRIVILEGED", False))
+
+
+def refusal(user) -> str | None:
+    """Why sign-on must not sign ``user`` in, or None: staff, superusers and password holders
+    sign in with their password (and whatever second factor guards it), never by a header alone."""
+    if allow_privileged():
+        return None
+    if user.is_superuser:
+        return "a superuser"
+    if user.is_staff:
+        return "a staff account"
+    if user.has_usable_password():
+        return "an account with a password"
+    return None
+
+
 def groups_for(request: HttpRequest, user) -> list[str]:
     """The header's groups (trusted requests only) and the person's Django groups."""
     names = set(header_groups(request) or ()) if is_trusted(request) else set()
@@ -172,22 +198,39 @@ class TrustedHeaderBackend(RemoteUserBackend):
         username = clean_username(remote_user or "")
         if username is None:
             return None
-        return super().authenticate(request, username)
+        user = super().authenticate(request, username)
+        # Checked again after configure_user: nothing between the two may make the account privileged.
+        return None if user is None or self._refused(request, user) else user
 
     def configure_user(self, request: HttpRequest, user, created: bool = True):
         if created:
             # Signs in through the proxy only; no password to guess or reset.
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        if user is not None and user.is_active:
+        # A refused account's memberships are not the proxy's to change either.
+        if user is not None and user.is_active and refusal(user) is None:
             sync_memberships(user, groups_for(request, user))
         return user
 
+    @staticmethod
+    def _refused(request: HttpRequest, user) -> bool:
+        reason = refusal(user)
+        if reason is not None:
+            log.warning(
+                "Refused single sign-on of %r from %s: %s (PANES_SSO_ALLOW_PRIVILEGED is off)",
+                user.get_username(),
+                request.META.get("REMOTE_ADDR", ""),
+                reason,
+            )
+        return reason is not None
+
     def get_user(self, user_id):
-        # A session started by sign-on ends when sign-on is switched off.
+        # A session started by sign-on ends when sign-on is switched off, or when its account
+        # has become one sign-on may not sign in.
         if not enabled():
             return None
-        return super().get_user(user_id)
+        user = super().get_user(user_id)
+        return None if user is None or refusal(user) is not None else user
 
 
 class TrustedHeaderMiddleware(PersistentRemoteUserMiddleware):

@@ -245,6 +245,8 @@ PANES_SSO_HEADER = env.str("PANES_SSO_HEADER", default="")
 PANES_SSO_GROUPS_HEADER = env.str("PANES_SSO_GROUPS_HEADER", default="")
 PANES_SSO_TRUSTED_PROXIES = env.list("PANES_SSO_TRUSTED_PROXIES", default=[])
 PANES_SSO_CREATE_USERS = env.bool("PANES_SSO_CREATE_USERS", default=True)
+# Off: sign-on never signs in staff, superusers or accounts with a usable password (README warning).
+PANES_SSO_ALLOW_PRIVILEGED = env.bool("PANES_SSO_ALLOW_PRIVILEGED", default=False)
 for _proxy in PANES_SSO_TRUSTED_PROXIES:
     try:
         ipaddress.ip_network(_proxy.strip(), strict=False)
