@@ -33,6 +33,7 @@ from charts.models import Chart, Dashboard, DashboardChart, Membership, Tenant, 
 from charts.tokens import ChartSpec, RuleSpec
 from tests.charts.builders import KNOWN_KEY, decode
 from tests.conftest import LOCAL_KEY_ENV
+from tests.support.examples import examples
 
 PARAMS = ("company_id", "region", "org", "tier")
 RESOURCES = ("sales", "cities", "kpis", "t_" + "a" * 32)
@@ -152,7 +153,7 @@ def pure_worlds(draw) -> tuple[list[list[RuleSpec]], list[ChartSpec], list[list[
 # --- the pure layer -------------------------------------------------------------------------------
 
 
-@settings(max_examples=1200, deadline=None)
+@settings(max_examples=examples(1200), deadline=None)
 @given(world=pure_worlds(), user_id=st.integers(1, 10**9), ttl=st.integers(1, 86_400), rps=st.none() | st.integers(1, 1000))
 def test_every_token_carries_exactly_the_intended_scopes_and_only_its_tenants_values(world, user_id, ttl, rps) -> None:
     rules_by_tenant, _, dashboards = world
@@ -180,7 +181,7 @@ def test_every_token_carries_exactly_the_intended_scopes_and_only_its_tenants_va
                     assert chart.resource not in got
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(world=pure_worlds())
 def test_the_audit_flags_two_tenants_exactly_when_their_tokens_agree_on_a_pipe(world) -> None:
     """Tenants' values are disjoint by construction, so no pair ever overlaps; when one tenant's
@@ -266,7 +267,7 @@ def rule_values(rules: Sequence[TenantFilterRule], param: str, resource: str) ->
     return own or {r.typed_value for r in rules if r.chart_id is None and r.param == param}
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(world=ui_worlds())
 def test_the_filter_bar_hides_exactly_the_declared_params_the_token_fixes(world) -> None:
     _, rules, page = world
@@ -421,7 +422,7 @@ def assert_matches(payload: dict, allowed: dict, tenant: int) -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(world=db_worlds())
 def test_a_member_gets_exactly_their_tenants_scopes_from_the_real_views(world, monkeypatch) -> None:
     monkeypatch.setenv(LOCAL_KEY_ENV, KNOWN_KEY)

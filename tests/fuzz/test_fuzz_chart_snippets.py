@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from charts.forms import ChartAdminForm
 from charts.models import Chart, Workspace
 from charts.snippets import UI_HOST_RE, ParsedChart, SnippetError, chart_iframe_url, parse_chart_snippet
+from tests.support.examples import examples
 
 SECRET = "SECRETtok3n"  # the token pasted in a snippet's query string; must never come back
 CHART_ID = "4d21283f-b85c-4ed5-8341-e2625f0e3080"
@@ -103,7 +104,7 @@ def check_parsed(parsed: ParsedChart) -> None:
     assert isinstance(parsed.chart_uuid, uuid.UUID)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(text=PASTES)
 @example(text=f"https://app.tinybird.co/gcp/europe-west3/endpoints/sales_by_city/charts/{CHART_ID}?token={SECRET}")
 @example(text="https://app.tinybird.co:99999/endpoints/p/charts/" + CHART_ID)
@@ -127,7 +128,7 @@ def test_a_paste_parses_to_a_tinybird_chart_or_a_snippet_error(text: str) -> Non
     assert parse_chart_snippet(rebuilt) == parsed
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(
     host=GOOD_HOSTS,
     region=st.one_of(st.just(""), st.tuples(st.sampled_from(["gcp", "aws", "azure"]), st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)).map("/".join)),
@@ -188,7 +189,7 @@ def resolve(data: dict, workspaces: tuple[Workspace, Workspace]) -> dict:
 
 
 @pytest.mark.django_db
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=chart_form_data())
 def test_the_chart_form_gives_a_chart_or_form_errors(workspaces, data) -> None:
     form = ChartAdminForm(data=resolve(data, workspaces))
@@ -209,7 +210,7 @@ def test_the_chart_form_gives_a_chart_or_form_errors(workspaces, data) -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=chart_form_data())
 def test_the_chart_admin_answers_a_page_or_a_redirect_never_a_500(admin_client, workspaces, data) -> None:
     with transaction.atomic():

@@ -14,6 +14,8 @@ from django.test import Client
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from tests.support.examples import examples
+
 pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
 
 DECLARED = ["company_id", "city", "date_from", "min_amount", "min_quantity", "paid", "since"]
@@ -89,7 +91,7 @@ def rows_of(response, fmt: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body)))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(query=QUERY_STRINGS, fmt=st.sampled_from(["json", "json", "csv", "ndjson"]))
 @example(query="since=9999-12-31+23:59:59-01:00", fmt="json")
 @example(query="since=0001-01-01T00:00:00%2B01:00", fmt="json")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from charts.forms import TenantFilterRuleForm
 from charts.models import Chart, Tenant, TenantFilterRule, Workspace, coerce_rule_value
+from tests.support.examples import examples
 
 TYPES = [t.value for t in TenantFilterRule.ValueType]
 PYTHON_TYPE = {"string": str, "integer": int, "float": float, "boolean": bool}
@@ -45,7 +46,7 @@ def typed_inputs(draw) -> tuple[str, str]:
     return draw(RAW_VALUES), value_type
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(raw_and_type=typed_inputs())
 @example(raw_and_type=("1" + "0" * 5000, "integer"))
 @example(raw_and_type=("1e400", "float"))
@@ -101,7 +102,7 @@ def resolve(data: dict, world: dict) -> dict:
 
 
 @pytest.mark.django_db
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=rule_form_data())
 def test_the_rule_form_stores_a_value_that_reads_back_or_gives_form_errors(rule_world, data) -> None:
     form = TenantFilterRuleForm(data=resolve(data, rule_world))
@@ -119,7 +120,7 @@ def test_the_rule_form_stores_a_value_that_reads_back_or_gives_form_errors(rule_
 
 
 @pytest.mark.django_db
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=rule_form_data(ids=("999999",)))
 def test_the_rule_admin_answers_a_page_or_a_redirect_never_a_500(admin_client, rule_world, data) -> None:
     """Ids here are what the admin's autocomplete widget can send (see the xfail below)."""
