@@ -11,6 +11,8 @@ import pytest
 
 from tests.support import liveserver as panes_server
 
+pytestmark = pytest.mark.slow
+
 SESSIONS = 24  # three times gunicorn's 2 workers x 4 threads
 PERSONAS = [("alice", "acme"), ("bob", "globex"), ("carol", "acme")]
 

@@ -188,6 +188,7 @@ def live(tmp_path_factory) -> Iterator[panes_server.Server]:
     panes_server.stop(server)
 
 
+@pytest.mark.slow
 def test_a_live_server_survives_its_database_folder_vanishing(live) -> None:
     """gunicorn workers with SQLite: the data folder disappears (a lost mount), then returns."""
     session = panes_server.HttpSession(live.port)

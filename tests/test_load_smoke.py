@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 import load  # noqa: E402  (bench/load.py)
@@ -22,6 +24,7 @@ def test_the_checker_counts_rows_that_are_not_the_tenants_own() -> None:
     assert load.cross_tenant("sales_by_city", [*own, {"city": "Rome", "revenue": 5.0, "orders": 1}], ACME) == 1
 
 
+@pytest.mark.slow
 def test_five_seconds_of_load_have_no_errors_and_no_cross_tenant_rows() -> None:
     result = subprocess.run(
         [sys.executable, "bench/load.py", "--duration", "5", "--concurrency", "4", "--rows", "2000", "--json"],

@@ -14,6 +14,8 @@ import redis
 
 from tests.support import liveserver as panes_server
 
+pytestmark = pytest.mark.slow
+
 REDIS_URL = "redis://127.0.0.1:6379/2"
 RPS = 3
 

@@ -19,7 +19,13 @@ from tests.support.liveserver import PASSWORD, ROOT, free_port
 OUTPUT = ROOT / "test-output"
 DEMO_ROWS = 20_000
 
-pytestmark = pytest.mark.browser
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder is a browser test (a conftest's ``pytestmark`` marks nothing)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 class PanesServer(liveserver.Server):
