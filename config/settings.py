@@ -259,11 +259,11 @@ for _proxy in PANES_SSO_TRUSTED_PROXIES:
 # The page policy of every HTML response. config.middleware gives JSON, CSV and other data
 # `default-src 'none'` instead and admin pages inline styles, and writes the origins a
 # SettingOrigins stands for as the setting is at that moment; the embed views and chart frames
-# widen frame-ancestors with django-csp's decorators (charts.middleware). The origin settings
-# are checked here: anything that is not an origin stops the start.
+# widen frame-ancestors with django-csp's decorators (charts.middleware). Panes' own origin
+# settings are checked here: anything that is not an origin stops the start. (PANES_ALLOWED_API_HOSTS
+# is checked by charts.E006; an entry that is not an origin is left out of the policy too.)
 for _name, _values in (
     ("PANES_LOCAL_API_ORIGIN", [PANES_LOCAL_API_ORIGIN] if PANES_LOCAL_API_ORIGIN else []),
-    ("PANES_ALLOWED_API_HOSTS", PANES_ALLOWED_API_HOSTS),
     ("PANES_CSP_FRAME_SRC", PANES_CSP_FRAME_SRC),
 ):
     for _value in _values:
