@@ -13,7 +13,8 @@ decorators (``charts.middleware`` for the embed views and chart frames).
 - ``frame-ancestors`` is written last, so the framing rule sits at one place in every header.
 
 It sits outside every middleware that can answer, so error pages (handler404/500, the 503 of
-``DatabaseUnavailableMiddleware``) carry the policy too.
+``DatabaseUnavailableMiddleware``) carry the policy too; only with DEBUG on does django-csp leave
+Django's technical 404/500 pages (inline scripts and styles) without one.
 
 ``DatabaseUnavailableMiddleware`` turns a database outage raised by a view into a 503 (an HTML
 page, or JSON for API and JSON requests) and one log line; ``config.views.server_error`` does the
