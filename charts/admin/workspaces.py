@@ -9,11 +9,8 @@ variable (the model's defaults).
 """
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.models import LogEntry
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -24,6 +21,7 @@ from ..models import Workspace
 
 ROUTING_FIELDS = ("api_host", "signing_key_env")
 ROUTING_PERMISSION = "charts.change_workspace_routing"
+ROUTING_LABELS = {"api_host": "API host", "signing_key_env": "signing key variable"}
 BUILTIN = "Panes built-in"
 
 
@@ -77,23 +75,32 @@ class WorkspaceAdmin(admin.ModelAdmin):
             fields = [*ROUTING_FIELDS, *fields]
         return fields
 
-    def construct_change_message(self, request: HttpRequest, form, formsets, add: bool = False) -> str | list:
+    def construct_change_message(self, request: HttpRequest, form, formsets, add: bool = False) -> list[dict]:
+        """Django's message, with each routing field's old → new value in place of its bare name
+        (on add: its value), so the history shows where keys and tokens go. Names and origins
+        only: never a key."""
         message = super().construct_change_message(request, form, formsets, add)
-        routing_changes = [f for f in ROUTING_FIELDS if f in form.changed_data or (add and f in form.fields)]
-        if not routing_changes:
+        notes = {
+            name: self._routing_note(form, name, add)
+            for name in ROUTING_FIELDS
+            if name in form.fields and (add or name in form.changed_data)
+        }
+        if not notes:
             return message
-        notes = []
-        for name in routing_changes:
-            label = Workspace._meta.get_field(name).verbose_name
-            new = form.cleaned_data.get(name) or ""
-            if add:
-                notes.append(f"{label}: {self._shown(name, new)}.")
-            else:
-                old = form.initial.get(name) or ""
-                notes.append(f"Changed {label}: {self._shown(name, old)} → {self._shown(name, new)}.")
-        # Names and origins only: never a key. A plain string, which the history shows as is.
-        rendered = LogEntry(change_message=json.dumps(message)).get_change_message()
-        return " ".join([rendered, *notes])
+        if add:
+            return [*message, {"changed": {"fields": list(notes.values())}}]
+        by_label = {str(form.fields[name].label): note for name, note in notes.items()}
+        for entry in message:
+            if "changed" in entry:
+                entry["changed"]["fields"] = [by_label.get(label, label) for label in entry["changed"]["fields"]]
+        return message
+
+    @classmethod
+    def _routing_note(cls, form: forms.ModelForm, name: str, add: bool) -> str:
+        new = cls._shown(name, form.cleaned_data.get(name) or "")
+        if add:
+            return f"{ROUTING_LABELS[name]}: {new}"
+        return f"{ROUTING_LABELS[name]}: {cls._shown(name, form.initial.get(name) or '')} → {new}"
 
     @staticmethod
     def _shown(name: str, value: str) -> str:

@@ -151,12 +151,21 @@ def test_an_allowed_change_is_in_the_history_with_old_and_new_values(staff_clien
 
     [entry] = LogEntry.objects.filter(object_id=str(workspace.pk))
     message = entry.get_change_message()
-    assert f"Changed API host: Panes built-in → {listener.origin}." in message
-    assert f"Changed signing key variable: {LOCAL_KEY_ENV} → PANES_LISTENER_KEY" in message
+    assert message == (
+        f"Changed API host: Panes built-in → {listener.origin} and signing key variable: {LOCAL_KEY_ENV} → PANES_LISTENER_KEY."
+    )
     assert KNOWN_KEY not in entry.change_message
     history = staff_client.get(reverse("admin:charts_workspace_history", args=[workspace.pk])).content.decode()
     assert listener.origin in history and KNOWN_KEY not in history
     assert listener.requests == []  # saving a host sends it nothing
+
+
+def test_adding_a_workspace_logs_where_it_points(staff_client, db) -> None:
+    data = {"name": "EU", "workspace_id": "ws-eu", "api_host": "https://api.tinybird.co", "signing_key_env": "TINYBIRD_ADMIN_TOKEN",
+            "default_tenant_params": "company_id"}
+    assert staff_client.post(reverse("admin:charts_workspace_add"), data).status_code == 302
+    [entry] = LogEntry.objects.all()
+    assert entry.get_change_message() == "Added. Changed API host: https://api.tinybird.co and signing key variable: TINYBIRD_ADMIN_TOKEN."
 
 
 def test_a_change_of_other_fields_logs_no_routing_values(staff_client, workspace) -> None:
