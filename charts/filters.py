@@ -20,7 +20,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from . import tokens
-from .models import Chart, TenantFilterRule, parse_param_list
+from .models import Chart, TenantFilterRule
 
 DATE_FROM, DATE_TO = "date_from", "date_to"
 MAX_VALUE_LENGTH = 200
@@ -61,7 +61,7 @@ def declared_params(chart: Chart) -> tuple[str, ...]:
     """The params the admin listed in ``chart.filter_params``; none if the stored value no longer
     validates."""
     try:
-        return parse_param_list(chart.filter_params)
+        return chart.filter_params.validated()
     except ValidationError:
         return ()
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from .models import Chart, TenantFilterRule, coerce_rule_value
 from .snippets import SnippetError, parse_chart_snippet, redact_tokens
@@ -90,7 +90,11 @@ class ChartAdminForm(forms.ModelForm):
             self.data[key] = redact_tokens(self.data[key])
 
     def _post_clean(self) -> None:
+        refused = {name: errors.copy() for name, errors in self._errors.items() if name != NON_FIELD_ERRORS}
         super()._post_clean()
+        # Chart.clean judges a field the form refused by the instance's old value ("Name at least
+        # one column" under a list whose bad column was just named): the form's errors stand alone.
+        self._errors.update(refused)
         # Chart.clean reports a missing snippet on "kind"; this form already said it on the snippet.
         if "snippet" in self.errors and "kind" in self.errors:
             del self.errors["kind"]

@@ -16,7 +16,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-PARAM_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+from . import fields
+
+PARAM_NAME_RE = fields.PARAM_NAME_RE  # one pattern for rules' params and listed params
 ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
 PIPE_ID_RE = re.compile(r"^t_[0-9a-f]{32}$")
 
@@ -26,17 +28,9 @@ pipe_id_validator = RegexValidator(PIPE_ID_RE, "A pipe id is t_ followed by 32 l
 pipe_name_validator = RegexValidator(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", "A pipe name: letters, digits, _.")
 
 
-def parse_param_list(text: str) -> tuple[str, ...]:
-    """'company_id, region' -> ('company_id', 'region'); raises ValidationError on a bad name."""
-    names = [part.strip() for part in (text or "").split(",") if part.strip()]
-    for name in names:
-        if not PARAM_NAME_RE.match(name):
-            raise ValidationError(f"{name!r} is not a valid parameter name.")
-    return tuple(dict.fromkeys(names))
-
-
 def validate_param_list(text: str) -> None:
-    parse_param_list(text)
+    """Kept for migrations 0001 and 0002, which name it; the fields validate themselves now."""
+    fields.PARAM.parse(text).validated()
 
 
 def builtin_signing_key_env() -> str:
@@ -66,11 +60,11 @@ class Workspace(models.Model):
         help_text="NAME of the environment variable holding the workspace's admin token, one of "
         "those the operator allows (PANES_SIGNING_KEY_VARIABLES). The key itself is never stored.",
     )
-    default_tenant_params = models.CharField(
+    default_tenant_params = fields.CommaSeparatedField(
         max_length=255,
         blank=True,
         default="company_id",
-        validators=[validate_param_list],
+        kind="param",
         help_text="Comma-separated params that filter rows per tenant, for charts that set none.",
     )
 
@@ -87,7 +81,8 @@ class Workspace(models.Model):
 
     @property
     def tenant_param_names(self) -> tuple[str, ...]:
-        return parse_param_list(self.default_tenant_params)
+        """ValidationError if a stored name is not valid: a chart must not take part of a list."""
+        return self.default_tenant_params.validated()
 
 
 class Tenant(models.Model):
@@ -103,10 +98,11 @@ class Tenant(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Optional per-user limit, put in tokens as limits.rps.",
     )
-    brand_colors = models.CharField(
+    brand_colors = fields.CommaSeparatedField(
         "brand palette",
         max_length=500,
         blank=True,
+        kind="color",
         help_text="Comma-separated CSS colours for Panes-rendered charts. Blank: Panes' palette.",
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="tenants")
@@ -175,10 +171,10 @@ class Chart(models.Model):
         validators=[pipe_id_validator],
         help_text="Optional t_… id; used as the token scope resource when set.",
     )
-    tenant_params = models.CharField(
+    tenant_params = fields.CommaSeparatedField(
         max_length=255,
         blank=True,
-        validators=[validate_param_list],
+        kind="param",
         help_text="Comma-separated params this pipe filters tenants by. Blank: the workspace's.",
     )
     is_shared = models.BooleanField(
@@ -194,13 +190,15 @@ class Chart(models.Model):
     # Panes-rendered.
     chart_type = models.CharField(max_length=10, choices=ChartType.choices, default=ChartType.LINE)
     index_column = models.CharField(max_length=128, blank=True)
-    category_columns = models.CharField(max_length=500, blank=True, help_text="Comma-separated columns to plot.")
-    colors = models.CharField(max_length=500, blank=True, help_text="Comma-separated CSS colours.")
+    category_columns = fields.CommaSeparatedField(
+        max_length=500, blank=True, kind="column", help_text="Comma-separated columns to plot."
+    )
+    colors = fields.CommaSeparatedField(max_length=500, blank=True, kind="color", help_text="Comma-separated CSS colours.")
     stacked = models.BooleanField(default=False)
-    filter_params = models.CharField(
+    filter_params = fields.CommaSeparatedField(
         max_length=255,
         blank=True,
-        validators=[validate_param_list],
+        kind="param",
         help_text="Comma-separated pipe params viewers may set from the dashboard's filters "
         "(e.g. date_from, date_to). Params fixed by tenant rules are never settable.",
     )
@@ -223,15 +221,7 @@ class Chart(models.Model):
         """The params that must be fixed for a tenant: none for shared charts."""
         if self.is_shared:
             return ()
-        return parse_param_list(self.tenant_params) or self.workspace.tenant_param_names
-
-    @property
-    def category_list(self) -> list[str]:
-        return [c.strip() for c in self.category_columns.split(",") if c.strip()]
-
-    @property
-    def color_list(self) -> list[str]:
-        return [c.strip() for c in self.colors.split(",") if c.strip()]
+        return self.tenant_params.validated() or self.workspace.tenant_param_names
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -240,7 +230,7 @@ class Chart(models.Model):
         if self.kind == self.Kind.TINYBIRD and not self.embed_chart_uuid:
             errors["kind"] = "A Tinybird-hosted chart needs its iframe snippet or URL."
         if self.kind == self.Kind.PANES and self.chart_type != self.ChartType.TABLE:
-            if not self.category_list:
+            if not self.category_columns:
                 errors["category_columns"] = "Name at least one column to draw."
             if self.chart_type != self.ChartType.KPI and not self.index_column:
                 errors["index_column"] = "Name the column for the x axis or the slices."

@@ -7,8 +7,7 @@ visitor types ends up in a class name or a stylesheet.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 LIGHT, DARK, AUTO = "light", "dark", "auto"
@@ -19,12 +18,6 @@ THEME_COOKIE = "panes_theme"
 _FALSE = frozenset({"0", "false", "no", "off"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
-# #rgb, #rgba, #rrggbb, #rrggbbaa; rgb()/hsl() with plain numbers; or a colour keyword.
-_COLOR_RE = re.compile(
-    r"^(#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})"
-    r"|(?:rgb|rgba|hsl|hsla)\(\s*[0-9.%\s,/deg+-]{1,60}\)"
-    r"|[a-zA-Z]{3,30})$"
-)
 MAX_PALETTE = 16
 
 
@@ -43,15 +36,10 @@ def switch_from(value: str | None, default: bool = True) -> bool:
     return default
 
 
-def palette(text: str | None) -> list[str]:
-    """The CSS colours of a comma-separated list; anything that is not a plain colour is dropped."""
-    colors = []
-    # Commas inside rgb(...) or hsl(...) do not separate colours.
-    for part in re.split(r",(?![^()]*\))", text or ""):
-        part = part.strip()
-        if part and _COLOR_RE.match(part):
-            colors.append(part)
-    return colors[:MAX_PALETTE]
+def palette(colors: Sequence[str]) -> list[str]:
+    """A brand palette as charts take it: its first MAX_PALETTE colours. The colours are a
+    ``Tenant.brand_colors`` list, whose field keeps only plain CSS colours."""
+    return list(colors[:MAX_PALETTE])
 
 
 @dataclass(frozen=True)

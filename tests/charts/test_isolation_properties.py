@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from charts import filters, grants, isolation, tokens
-from charts.models import Chart, Dashboard, DashboardChart, Membership, Tenant, TenantFilterRule, Workspace, parse_param_list
+from charts.models import Chart, Dashboard, DashboardChart, Membership, Tenant, TenantFilterRule, Workspace
 from charts.tokens import ChartSpec, RuleSpec
 from tests.charts.builders import KNOWN_KEY, decode
 from tests.conftest import LOCAL_KEY_ENV
@@ -255,7 +255,7 @@ def ui_worlds(draw) -> tuple[list[Chart], list[TenantFilterRule], list[Chart]]:
 
 def declared_filter_params(chart: Chart) -> tuple[str, ...]:
     try:
-        return parse_param_list(chart.filter_params)
+        return chart.filter_params.validated()
     except ValidationError:
         return ()
 
@@ -382,7 +382,7 @@ def reference_for(world: dict, objects: dict, tenant: int, board: int) -> dict[i
     specs_by_ws: dict[int, list[ChartSpec]] = {}
     for c in world["dashboards"][board]["charts"]:
         chart = charts[c]
-        params = () if chart.is_shared else tuple(p for p in chart.tenant_params.split(",") if p) or ("company_id",)
+        params = () if chart.is_shared else tuple(chart.tenant_params) or ("company_id",)
         filter_params = tuple(p for p in world["charts"][c]["filters"].split(",") if p)
         specs_by_ws.setdefault(chart.workspace_id, []).append(
             ChartSpec(

@@ -48,8 +48,8 @@ def test_switches_are_on_unless_turned_off(given: str, expected: bool) -> None:
 
 def test_a_palette_keeps_plain_colours_and_drops_anything_else() -> None:
     text = "#0F766E, rgb(1, 2, 3), teal, red;background:url(x), hsl(10deg 50% 50%), </style>, #12"
-    assert themes.palette(text) == ["#0F766E", "rgb(1, 2, 3)", "teal", "hsl(10deg 50% 50%)"]
-    assert themes.palette("") == []
+    assert themes.palette(Tenant(brand_colors=text).brand_colors) == ["#0F766E", "rgb(1, 2, 3)", "teal", "hsl(10deg 50% 50%)"]
+    assert themes.palette(Tenant(brand_colors="").brand_colors) == []
 
 
 def test_the_dashboard_is_light_by_default_and_follows_the_cookie(alice_client, board) -> None:
