@@ -53,7 +53,7 @@ DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.PanesAdminConfig",  # Django's admin, refusing crafted query strings with a 4xx
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,55 +1,12 @@
 """The audit of minted tokens: visible to staff who may view it, changeable by nobody."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
-
-from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
 from django.utils.html import format_html
-from django.utils.timezone import make_aware
 
 from ..models import TokenGrant
 from .preview import pretty_json
-
-
-def check_drill_down(params: dict[str, list[str]], field: str) -> None:
-    """Refuse a date hierarchy drill-down (``<field>__year``, ``__month``, ``__day``) whose period
-    Django cannot bound: IncorrectLookupParameters, which the admin answers with its "?e=1" redirect.
-
-    Django builds the period [start, end) from these params and catches only a ValueError from the
-    start; a year like 99999999999 (OverflowError), or an end past 9999-12-31 (year=9999, or its
-    last month or day), escaped as a 500.
-    """
-    year = params.get(f"{field}__year")
-    if year is None:
-        return
-    month, day = params.get(f"{field}__month"), params.get(f"{field}__day")
-    try:
-        start = datetime(int(year[-1]), int(month[-1] if month else 1), int(day[-1] if day else 1))
-        if day:
-            end = start + timedelta(days=1)
-        elif month:
-            end = (start + timedelta(days=32)).replace(day=1)
-        else:
-            end = start.replace(year=start.year + 1)
-        if settings.USE_TZ:  # the database gets both in UTC, which may cross a bound too
-            for moment in (start, end):
-                make_aware(moment).astimezone(dt_timezone.utc)
-    except (ValueError, OverflowError) as exc:
-        raise IncorrectLookupParameters(exc) from exc
-
-
-class DrillDownChangeList(ChangeList):
-    """A changelist whose date hierarchy refuses drill-downs out of the datetime range."""
-
-    def get_filters(self, request: HttpRequest):
-        if self.date_hierarchy:
-            check_drill_down(self.get_filters_params(), self.date_hierarchy)
-        return super().get_filters(request)
 
 
 @admin.register(TokenGrant)
@@ -64,9 +21,6 @@ class TokenGrantAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     show_full_result_count = False
-
-    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
-        return DrillDownChangeList
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
