@@ -7,6 +7,7 @@
 - charts.E004  a workspace's signing-key variable is not one the operator allowed
 - charts.E005  a workspace's API host is not one the operator allowed
 - charts.E006  PANES_ALLOWED_API_HOSTS has an entry that is not a plain origin
+- charts.E007  a workspace sends the built-in host's admin token (or what it signs) to another host
 - charts.W001  a chart on a dashboard a tenant sees needs tenant params that tenant has no rule for
 - charts.W002  a chart filters by no tenant param and is not marked "same data for every tenant"
 
@@ -199,6 +200,16 @@ def check_signing_keys(app_configs=None, databases: Sequence[str] | None = None,
                     "or set the workspace's API host to an allowed one (blank: Panes' built-in host).",
                     obj=workspace,
                     id="charts.E005",
+                )
+            )
+        if (problem := routing.pairing_problem(workspace.api_host, workspace.signing_key_env)) is not None:
+            messages.append(
+                Error(
+                    f"Workspace {workspace.name!r}: {problem} Panes sends it no key and no viewer's token.",
+                    hint="Give the workspace the variable holding that host's own admin token, "
+                    "or blank its API host.",
+                    obj=workspace,
+                    id="charts.E007",
                 )
             )
         variable = workspace.signing_key_env

@@ -159,7 +159,7 @@ def workspace_token(
     now: datetime,
 ) -> PageToken:
     plan = plan_for(tenant=tenant, user_id=request.user.pk, workspace=workspace, charts=charts, rules=rules, now=now)
-    if (host_problem := routing.api_host_problem(workspace.api_host)) is not None:
+    if (host_problem := routing.route_problem(workspace.api_host, workspace.signing_key_env)) is not None:
         # A row pointing anywhere the operator did not allow gets no token to send there.
         return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=host_problem)
     if not plan.payload["scopes"]:

@@ -183,7 +183,11 @@ def _grid_context(
     # A workspace whose host the operator did not allow fails its own tiles ("Chart host
     # unavailable"), not the whole page: its charts got no token, the others' still draw.
     token_error = next(
-        (pt.error for pt in page_tokens.values() if pt.error and routing.api_host_problem(pt.workspace.api_host) is None),
+        (
+            pt.error
+            for pt in page_tokens.values()
+            if pt.error and routing.route_problem(pt.workspace.api_host, pt.workspace.signing_key_env) is None
+        ),
         None,
     )
     per_chart = {chart.pk: filters.chart_params(chart, rules) for chart in charts}
@@ -259,7 +263,7 @@ def api_origin(request: HttpRequest, chart: Chart) -> str:
     """
     api_host = chart.workspace.api_host
     if api_host:
-        if routing.api_host_problem(api_host) is not None:
+        if routing.route_problem(api_host, chart.workspace.signing_key_env) is not None:
             return ""
         return routing.normalise_origin(api_host)
     origin = settings.PANES_LOCAL_API_ORIGIN or f"{request.scheme}://{request.get_host()}"

@@ -206,11 +206,28 @@ def _origin_or_none(value: str) -> str | None:
         return None
 
 
+def pairing_problem(api_host: str, signing_key_env: str) -> str | None:
+    """Why this host may not get keys or tokens of this variable: the built-in host's admin token
+    (PIPES_ADMIN_TOKEN_ENV) and what it signs go to the built-in host only, never to Tinybird,
+    where a token signed with it would be a key to Panes' own host."""
+    if api_host and signing_key_env == settings.PIPES_ADMIN_TOKEN_ENV:
+        return (
+            f"{signing_key_env} holds the built-in host's admin token: only the built-in host (a blank API "
+            "host) may receive it or the tokens it signs."
+        )
+    return None
+
+
+def route_problem(api_host: str, signing_key_env: str) -> str | None:
+    """Why a workspace's charts may not send a viewer's token to its API host, or None."""
+    return api_host_problem(api_host) or pairing_problem(api_host, signing_key_env)
+
+
 def workspace_problems(api_host: str, signing_key_env: str) -> dict[str, str]:
     """field name -> problem, for a workspace's two routing fields."""
     problems = {}
     if (problem := api_host_problem(api_host)) is not None:
         problems["api_host"] = problem
-    if (problem := variable_problem(signing_key_env)) is not None:
+    if (problem := variable_problem(signing_key_env) or pairing_problem(api_host, signing_key_env)) is not None:
         problems["signing_key_env"] = problem
     return problems

@@ -20,6 +20,8 @@ from charts.models import Membership, Tenant, TenantFilterRule, Workspace
 from tests.support.examples import CI_EXAMPLES, DEV_EXAMPLES
 
 LOCAL_KEY_ENV = "PANES_LOCAL_ADMIN_TOKEN"
+# A remote (Tinybird) workspace's key: the built-in host's variable pairs only with the built-in host.
+REMOTE_KEY_ENV = "TINYBIRD_ADMIN_TOKEN"
 
 # "dev" is quick, for the everyday `make test-fast`; "ci" has the thorough counts (properties ask
 # for multiples of it through tests.support.examples). No deadline in either: on a shared machine

@@ -50,6 +50,15 @@ class WorkspaceAdminForm(forms.ModelForm):
             )
         return value
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        api_host = cleaned.get("api_host", self.instance.api_host)
+        variable = cleaned.get("signing_key_env", self.instance.signing_key_env)
+        if api_host is not None and variable and (problem := routing.pairing_problem(api_host, variable)):
+            field = "signing_key_env" if "signing_key_env" in self.fields else None
+            self.add_error(field, problem)
+        return cleaned
+
 
 def can_change_routing(request: HttpRequest) -> bool:
     return request.user.has_perm(ROUTING_PERMISSION)

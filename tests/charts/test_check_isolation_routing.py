@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from charts.management.commands.check_isolation import Command
 from charts.models import Workspace
 from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
-from tests.conftest import LOCAL_KEY_ENV
+from tests.conftest import LOCAL_KEY_ENV, REMOTE_KEY_ENV
 from tests.support.listener import Listener
 
 
@@ -84,7 +84,8 @@ def test_an_allowed_host_still_gets_the_listing_request(board, workspace, listen
     """The guard is the allow-list, not a blanket refusal: allowed, the host is asked as before."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "PANES_ALLOWED_API_HOSTS", [listener.origin])
-        Workspace.objects.filter(pk=workspace.pk).update(api_host=listener.origin + "/")
+        patch.setenv(REMOTE_KEY_ENV, KNOWN_KEY)
+        Workspace.objects.filter(pk=workspace.pk).update(api_host=listener.origin + "/", signing_key_env=REMOTE_KEY_ENV)
         out = StringIO()
         call_command("check_isolation", "--timeout", "3", stdout=out, stderr=StringIO())
     assert [(r["method"], r["path"]) for r in listener.requests] == [("GET", "/v0/pipes")]

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from charts.models import Workspace
 from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard, make_tinybird_chart
-from tests.conftest import LOCAL_KEY_ENV
+from tests.conftest import LOCAL_KEY_ENV, REMOTE_KEY_ENV
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,7 @@ def test_it_carries_the_display_config_and_nothing_else(alice_client, chart) -> 
 def test_the_api_origin_is_the_workspaces_then_the_setting_then_the_request(alice_client, chart, workspace) -> None:
     with override_settings(PANES_LOCAL_API_ORIGIN="http://127.0.0.1:9000/"):
         assert config_of(alice_client.get(url(chart)))["api"] == "http://127.0.0.1:9000"
-    Workspace.objects.filter(pk=workspace.pk).update(api_host="https://api.tinybird.co/")
+    Workspace.objects.filter(pk=workspace.pk).update(api_host="https://api.tinybird.co/", signing_key_env=REMOTE_KEY_ENV)
     with override_settings(PANES_LOCAL_API_ORIGIN="http://127.0.0.1:9000"):
         assert config_of(alice_client.get(url(chart)))["api"] == "https://api.tinybird.co"
 

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from charts import grants, tokens
 from charts.models import Chart, TenantFilterRule, TokenGrant
 from tests.charts.builders import KNOWN_KEY, decode, make_chart, make_dashboard
-from tests.conftest import LOCAL_KEY_ENV
+from tests.conftest import LOCAL_KEY_ENV, REMOTE_KEY_ENV
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -135,10 +135,11 @@ def test_the_session_keeps_a_bounded_number_of_page_tokens_and_drops_spent_ones(
     assert mint(request, acme, board, now=NOW + timedelta(seconds=1)).reused
 
 
-def test_charts_on_two_workspaces_get_one_token_each(request_for, acme, workspace) -> None:
+def test_charts_on_two_workspaces_get_one_token_each(request_for, acme, workspace, monkeypatch) -> None:
     from charts.models import Workspace
 
-    other = Workspace.objects.create(name="Other", workspace_id="ws-other", api_host="https://api.tinybird.co", signing_key_env=LOCAL_KEY_ENV)
+    monkeypatch.setenv(REMOTE_KEY_ENV, KNOWN_KEY)
+    other = Workspace.objects.create(name="Other", workspace_id="ws-other", api_host="https://api.tinybird.co", signing_key_env=REMOTE_KEY_ENV)
     board = make_dashboard("mixed", acme, charts=[make_chart(workspace, "A", "a"), make_chart(other, "B", "b")])
     result = grants.page_tokens(request_for(), tenant=acme, dashboard=board, charts=charts_of(board), now=NOW)
     assert set(result) == {workspace.pk, other.pk}

@@ -32,7 +32,7 @@ from charts import filters, grants, isolation, tokens
 from charts.models import Chart, Dashboard, DashboardChart, Membership, Tenant, TenantFilterRule, Workspace
 from charts.tokens import ChartSpec, RuleSpec
 from tests.charts.builders import KNOWN_KEY, decode
-from tests.conftest import LOCAL_KEY_ENV
+from tests.conftest import LOCAL_KEY_ENV, REMOTE_KEY_ENV
 from tests.support.examples import examples
 
 PARAMS = ("company_id", "region", "org", "tier")
@@ -339,7 +339,7 @@ def build(world: dict) -> dict:
     """The world as real rows; returns the objects the assertions need."""
     local = Workspace.objects.create(name="local", workspace_id="ws-local", api_host="", signing_key_env=LOCAL_KEY_ENV)
     remote = Workspace.objects.create(
-        name="remote", workspace_id="ws-remote", api_host="https://api.tinybird.co", signing_key_env=LOCAL_KEY_ENV
+        name="remote", workspace_id="ws-remote", api_host="https://api.tinybird.co", signing_key_env=REMOTE_KEY_ENV
     )
     tenants = [Tenant.objects.create(name=f"T{i}", slug=f"t{i}") for i in range(world["tenants"])]
     charts = [
@@ -426,6 +426,7 @@ def assert_matches(payload: dict, allowed: dict, tenant: int) -> None:
 @given(world=db_worlds())
 def test_a_member_gets_exactly_their_tenants_scopes_from_the_real_views(world, monkeypatch) -> None:
     monkeypatch.setenv(LOCAL_KEY_ENV, KNOWN_KEY)
+    monkeypatch.setenv(REMOTE_KEY_ENV, KNOWN_KEY)
     with transaction.atomic():
         objects = build(world)
         tenants, boards = objects["tenants"], objects["boards"]

@@ -18,7 +18,7 @@ from charts.checks import check_routing_settings, check_signing_keys
 from charts.models import TokenGrant, Workspace
 from charts.signing import read_signing_key
 from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
-from tests.conftest import LOCAL_KEY_ENV
+from tests.conftest import LOCAL_KEY_ENV, REMOTE_KEY_ENV
 from tests.support.liveserver import ROOT
 
 TINYBIRD = "https://api.tinybird.co"
@@ -198,8 +198,9 @@ def test_the_frame_gets_no_host_not_allowed(forced, alice_client) -> None:
     assert "evil.example" not in html
 
 
-def test_an_allowed_host_is_handed_to_the_frame_as_its_origin(forced, alice_client) -> None:
-    Workspace.objects.update(api_host="https://API.evil.example:443/")
+def test_an_allowed_host_is_handed_to_the_frame_as_its_origin(forced, alice_client, monkeypatch) -> None:
+    monkeypatch.setenv(REMOTE_KEY_ENV, KNOWN_KEY)
+    Workspace.objects.update(api_host="https://API.evil.example:443/", signing_key_env=REMOTE_KEY_ENV)
     with override_settings(PANES_ALLOWED_API_HOSTS=["https://api.evil.example"]):
         html = alice_client.get(reverse("charts:frame", args=[forced["chart"].pk])).content.decode()
     assert '"api": "https://api.evil.example"' in unescape(html)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from charts.models import TokenGrant, Workspace
 from tests.charts.builders import KNOWN_KEY, decode, make_chart, make_dashboard
-from tests.conftest import LOCAL_KEY_ENV
+from tests.conftest import LOCAL_KEY_ENV, REMOTE_KEY_ENV
 
 
 @pytest.fixture(autouse=True)
@@ -50,8 +50,9 @@ def test_it_reuses_the_token_the_page_got(alice_client, board) -> None:
     assert TokenGrant.objects.count() == 1
 
 
-def test_one_token_per_workspace(alice_client, workspace, acme) -> None:
-    other = Workspace.objects.create(name="Remote", workspace_id="ws-remote", api_host="https://api.tinybird.co", signing_key_env=LOCAL_KEY_ENV)
+def test_one_token_per_workspace(alice_client, workspace, acme, monkeypatch) -> None:
+    monkeypatch.setenv(REMOTE_KEY_ENV, KNOWN_KEY)
+    other = Workspace.objects.create(name="Remote", workspace_id="ws-remote", api_host="https://api.tinybird.co", signing_key_env=REMOTE_KEY_ENV)
     make_dashboard("mixed", acme, charts=[make_chart(workspace, "A", "a"), make_chart(other, "B", "b")])
     body = alice_client.get(url("mixed")).json()
     assert set(body["workspaces"]) == {str(workspace.pk), str(other.pk)}
