@@ -31,9 +31,7 @@ UNAVAILABLE_MESSAGE = "Charts are unavailable right now: the chart host's signin
 def _no_tenant(request: HttpRequest, *, json: bool = False, embed: bool = False) -> HttpResponse:
     if json:
         return JsonResponse({"error": "You are not a member of any active organisation."}, status=403)
-    response = render(request, "charts/no_tenant.html", {"embed": embed}, status=403)
-    response.panes_embeddable = embed
-    return response
+    return render(request, "charts/no_tenant.html", {"embed": embed}, status=403)
 
 
 def with_tenant(*, json: bool = False, embed: bool = False) -> Callable:
@@ -57,9 +55,7 @@ def unavailable(request: HttpRequest, error: str, *, embed: bool = False) -> Htt
     # The error names the variable, never the key; only staff are shown even that.
     log.error("Cannot mint chart tokens for %s: %s", request.path, error)
     context = {"message": UNAVAILABLE_MESSAGE, "detail": error if request.user.is_staff else "", "embed": embed}
-    response = render(request, "charts/unavailable.html", context, status=503)
-    response.panes_embeddable = embed
-    return response
+    return render(request, "charts/unavailable.html", context, status=503)
 
 
 def _grid_response(request: HttpRequest, context: dict, *, template: str, embed: bool) -> HttpResponse:
@@ -75,9 +71,7 @@ def _grid_response(request: HttpRequest, context: dict, *, template: str, embed:
         "origins": embed_origins() if embed else [],
     }
     status = 400 if context["filters"].errors else 200
-    response = render(request, template, context, status=status)
-    response.panes_embeddable = embed
-    return response
+    return render(request, template, context, status=status)
 
 
 def _theme_cookie(request: HttpRequest) -> str:
@@ -206,9 +200,7 @@ def chart_frame(request: HttpRequest, chart_id: int) -> HttpResponse:
         "theme": themes.theme_from(request.GET.get("theme"), themes.LIGHT),
         "titled": themes.switch_from(request.GET.get("titled")),
     }
-    response = render(request, "charts/frame.html", context, status=400 if error else 200)
-    response.panes_same_origin_frame = True
-    return response
+    return render(request, "charts/frame.html", context, status=400 if error else 200)
 
 
 @login_required
