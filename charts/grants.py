@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import jwt
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -97,7 +96,7 @@ def sign_and_record(
     Raises tokens.SigningKeyError (naming the variable, never the key) when the key is unusable.
     """
     key = key if key is not None else read_signing_key(workspace.signing_key_env)
-    token = jwt.encode(payload, key, algorithm=tokens.ALGORITHM)
+    token = tokens.sign(payload, key)
     TokenGrant.objects.create(
         user=user,
         tenant=tenant,

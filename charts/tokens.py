@@ -1,4 +1,5 @@
-"""Token minting: a pure function from plain data to a Tinybird JWT payload.
+"""Token minting: a pure function from plain data to a Tinybird JWT payload, and its signature
+(PyJWT, HS256).
 
 No request, no ORM, no settings inside: callers pass plain values, so every rule here can be
 tested in isolation. Failing closed is decided here and only here: a pipe whose tenant params are
@@ -11,6 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import jwt
 
 ALGORITHM = "HS256"
 MIN_KEY_BYTES = 32
@@ -165,6 +168,11 @@ def check_signing_key(key: str | bytes | None, variable: str) -> bytes:
             f"The signing key in {variable} is shorter than {MIN_KEY_BYTES} bytes; use the workspace admin token."
         )
     return raw
+
+
+def sign(payload: Mapping, key: bytes) -> str:
+    """The HS256 JWT of ``payload``, signed by PyJWT with the workspace's admin token."""
+    return jwt.encode(dict(payload), key, algorithm=ALGORITHM)
 
 
 def fingerprint(token: str) -> str:
