@@ -1,0 +1,176 @@
+"""chDB: ClickHouse inside this process, on a data folder this process owns.
+
+Facts of chdb 4.4 (chdb-core 26.9) that shape this module, checked on this machine:
+
+- A process runs one embedded ClickHouse, bound to one data folder. Any number of connections
+  to that folder may be open at once; asking for another folder while one is open fails
+  ("EmbeddedServer already initialized with path …"). After the last connection closes, the
+  process may open another folder.
+- The folder is locked (``<folder>/status``): a second process gets "Cannot lock file
+  …/status". ``DataFolderInUse`` says so in words, with the owner's pid when the file has it.
+- Connections are independent sessions (their own ``USE`` and settings) and run queries in
+  parallel; one connection shared by several threads is not safe. Hence one connection per
+  thread, made on the thread's first call.
+- Query results carry ClickHouse's statistics; ``FORMAT JSON`` puts them in the body.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import chdb
+
+from pipes.engine.base import (
+    QUERY_SETTINGS,
+    DataFolderInUse,
+    Engine,
+    EngineError,
+    Parameters,
+    Result,
+    insert_settings,
+    parameter_values,
+)
+from pipes.engine.ddl import create_database, quote_identifier
+
+DEFAULT_DATABASE = "panes"
+
+
+def settings_clause(settings: Mapping[str, Any] | None) -> str:
+    """`` SETTINGS a = 'x', …`` for settings the host chooses (never request values)."""
+    if not settings:
+        return ""
+    parts = []
+    for name, value in settings.items():
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"not a setting name: {name!r}")
+        text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+        parts.append(f"{name} = '{text}'")
+    return "\nSETTINGS " + ", ".join(parts)
+
+
+def _owner_pid(folder: Path) -> str | None:
+    try:
+        status = (folder / "status").read_text(errors="replace")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("PID:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+class ChdbEngine(Engine):
+    """chDB on ``data_path``; tables live in ``database`` (an Atomic database, made if missing).
+
+    Share one instance per process; it opens one connection per thread that uses it.
+    """
+
+    def __init__(self, data_path: str | os.PathLike[str], *, database: str = DEFAULT_DATABASE) -> None:
+        self.path = Path(data_path).absolute()
+        self.database = database
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.path.mkdir(parents=True, exist_ok=True)
+        # Connect now, so a folder owned by another process fails at start-up, not mid-request.
+        first = self._connect(use_database=False)
+        try:
+            first.query(create_database(database), "TSV")
+            first.query(f"USE {quote_identifier(database)}", "TSV")
+        except Exception as error:
+            self.close()
+            raise EngineError.from_exception(error) from error
+        self._local.connection = first
+
+    def _connect(self, *, use_database: bool = True) -> Any:
+        settings = "&".join(f"{name}={value}" for name, value in QUERY_SETTINGS.items())
+        try:
+            connection = chdb.connect(f"{self.path}?{settings}")
+        except Exception as error:
+            raise self._explain_connect_error(error) from error
+        if use_database:
+            connection.query(f"USE {quote_identifier(self.database)}", "TSV")
+        with self._lock:
+            self._connections.append(connection)
+        return connection
+
+    def _explain_connect_error(self, error: Exception) -> EngineError:
+        message = str(error)
+        if "Cannot lock file" in message:
+            pid = _owner_pid(self.path)
+            owner = f"process {pid}" if pid else "another process"
+            return DataFolderInUse(
+                f"The chDB data folder {self.path} is in use by {owner}. One process owns a "
+                "folder: run the host as one process (with threads), or give each process "
+                f"its own folder. ({message.strip()})"
+            )
+        if "already initialized with path" in message:
+            return DataFolderInUse(
+                f"This process already runs chDB on another data folder; a process opens one "
+                f"folder at a time (close the other engine first). ({message.strip()})"
+            )
+        return EngineError.from_exception(error)
+
+    def _connection(self) -> Any:
+        if self._closed:
+            raise EngineError("the engine is closed")
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
+
+    def _run(self, sql: str, fmt: str, parameters: Parameters | None = None) -> bytes:
+        try:
+            result = self._connection().query(sql, fmt, params=parameter_values(parameters))
+        except EngineError:
+            raise
+        except Exception as error:
+            raise EngineError.from_exception(error) from error
+        return result.bytes()
+
+    def query(
+        self,
+        sql: str,
+        parameters: Parameters | None = None,
+        *,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Result:
+        return Result.from_clickhouse_json(self.query_raw(sql, parameters, settings=settings))
+
+    def query_raw(
+        self,
+        sql: str,
+        parameters: Parameters | None = None,
+        *,
+        fmt: str = "JSON",
+        settings: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        return self._run(sql.rstrip().rstrip(";") + settings_clause(settings), fmt, parameters)
+
+    def command(self, sql: str, parameters: Parameters | None = None) -> None:
+        self._run(sql, "TSV", parameters)
+
+    def _insert_batch(
+        self, table_sql: str, columns_sql: str, column_names: Sequence[str], data: bytes, batch_rows: int
+    ) -> None:
+        statement = (
+            f"INSERT INTO {table_sql} ({columns_sql})"
+            f"{settings_clause(insert_settings(batch_rows))}\nFORMAT JSONCompactEachRow\n"
+        )
+        self._run(statement + data.decode(), "TSV")
+
+    def close(self) -> None:
+        """Closes every thread's connection; chDB shuts down with the last one."""
+        self._closed = True
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - closing is best effort; the process may be exiting
+                pass
+        self._local = threading.local()
