@@ -60,8 +60,11 @@ def panes(tmp_path_factory, intranet_ports) -> Iterator[PanesServer]:
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    # Per module, not per session: while Playwright's sync API is open its event loop counts as
+    # running in this thread, and Django refuses database calls (SynchronousOnlyOperation) in any
+    # later test that pytest-xdist runs in the same worker.
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
