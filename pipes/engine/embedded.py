@@ -15,6 +15,7 @@ Facts of chdb 4.4 (chdb-core 26.9) that shape this module, checked on this machi
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,24 @@ def settings_clause(settings: Mapping[str, Any] | None) -> str:
         text = str(value).replace("\\", "\\\\").replace("'", "\\'")
         parts.append(f"{name} = '{text}'")
     return "\nSETTINGS " + ", ".join(parts)
+
+
+def _locked_by_another_process(folder: Path) -> bool:
+    """Whether ``<folder>/status`` is flock-ed, as ClickHouse does while it owns the folder.
+
+    Asked only after chDB refused to start (chDB reports "Cannot lock file" on stderr and
+    raises a bare "Error initializing EmbeddedServer"); the probe lock is released at once."""
+    try:
+        handle = open(folder / "status", "rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 
 
 def _owner_pid(folder: Path) -> str | None:
@@ -100,7 +119,7 @@ class ChdbEngine(Engine):
 
     def _explain_connect_error(self, error: Exception) -> EngineError:
         message = str(error)
-        if "Cannot lock file" in message:
+        if "Cannot lock file" in message or _locked_by_another_process(self.path):
             pid = _owner_pid(self.path)
             owner = f"process {pid}" if pid else "another process"
             return DataFolderInUse(
