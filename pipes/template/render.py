@@ -46,6 +46,11 @@ class Rendered:
     types: dict[str, str]  # placeholder name -> ClickHouse type, as written in the SQL
     secrets: frozenset[str] = field(default_factory=frozenset)  # placeholders holding secrets: never log them
 
+    def text_parameters(self) -> dict[str, str]:
+        """The parameters as the text ClickHouse parses for them (HTTP ``param_<name>``, chDB
+        ``params=``); clients that format Python values themselves take ``parameters``."""
+        return {name: types.parameter_text(value, self.types[name]) for name, value in self.parameters.items()}
+
 
 _BINOPS: dict[type[ast.operator], Callable[[object, object], object]] = {
     ast.Add: operator.add,
@@ -280,10 +285,13 @@ class Renderer:
     def lookup(self, name: str) -> object:
         if name in self.locals:
             return self.locals[name]
-        raw = self.values.get(name)
-        if raw is not None and raw != "" and raw != []:
-            # a bare {{ name }} is a String param (the last one when repeated)
-            return Param(raw[-1] if isinstance(raw, list) else raw, "String", name)
+        if name in self.values:
+            # A bare {{ name }} is a String param (the last value when repeated); a param the
+            # caller passes as None (declared, not sent) is NULL.
+            raw = self.values[name]
+            if isinstance(raw, list):
+                raw = raw[-1] if raw else None
+            return Param(raw, "String", name)
         if name in FUNCTIONS:
             raise TemplateError(f"'{name}' is a function: call it")
         return Undefined(name)

@@ -252,3 +252,30 @@ def infer_type(value: object) -> str:
     if isinstance(value, date):
         return "Date"
     raise TemplateError(f"Cannot bind a {type(value).__name__} value as a query parameter")
+
+
+_ESCAPED_FORMAT = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0", "\b": "\\b", "\f": "\\f"}
+
+
+def parameter_text(value: object, ch_type: str) -> str:
+    """``value`` as the text ClickHouse parses for a ``{name:ch_type}`` query parameter (the
+    HTTP interface's ``param_<name>``, chDB's ``params=``): scalars in the Escaped (TSV) format,
+    arrays as their quoted literal."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_array_item(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(" ", "microseconds" if ch_type.startswith("DateTime64") else "seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value)
+    return "".join(_ESCAPED_FORMAT.get(ch, ch) for ch in text)
+
+
+def _array_item(value: object) -> str:
+    if isinstance(value, datetime):
+        return quote_string(value.isoformat(" ", "microseconds" if value.microsecond else "seconds"))
+    return literal(value)
