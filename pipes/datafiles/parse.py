@@ -24,7 +24,7 @@ from pipes.datafiles.model import (
     Pipe,
     TokenDecl,
 )
-from pipes.datafiles.reader import Instruction, dedent, read_instructions, unquote
+from pipes.datafiles.reader import Instruction, block_of, dedent, read_instructions, unquote
 from pipes.datafiles.refs import references
 from pipes.datafiles.schema import parse_indexes, parse_schema
 
@@ -105,7 +105,7 @@ def _text(instruction: Instruction) -> str:
     """An inline value, or a block's text without its shared indentation."""
     if instruction.block is None:
         return unquote(instruction.value)
-    return "\n".join(line.text for line in dedent(instruction.block)).strip()
+    return "\n".join(line.text for line in dedent(block_of(instruction))).strip()
 
 
 def _inline(instruction: Instruction) -> str:
@@ -201,11 +201,19 @@ class _Once:
 
 
 def _run(
-    text: str, path: Path, errors: list[DatafileError], handle: Callable[[Instruction], None]
+    text: str,
+    path: Path,
+    errors: list[DatafileError],
+    handle: Callable[[Instruction], None],
+    given: Callable[[Instruction], None] = lambda instruction: None,
 ) -> None:
     for item in read_instructions(text, path):
         if isinstance(item, DatafileError):
             errors.append(item)
+            continue
+        if item.problem:
+            given(item)
+            errors.append(DatafileError(item.origin, item.problem))
             continue
         try:
             handle(item)
@@ -243,14 +251,10 @@ def read_datasource(text: str, path: Path | str) -> tuple[Datasource | None, lis
         elif keyword == "SCHEMA":
             once.check(instruction)
             schema.append(instruction)
-            if instruction.block is None:
-                raise DatafileError(instruction.origin, "SCHEMA > needs an indented block of columns")
-            columns = parse_schema(instruction.block, path, instruction.origin)
+            columns = parse_schema(block_of(instruction), path, instruction.origin)
         elif keyword == "INDEXES":
             once.check(instruction)
-            if instruction.block is None:
-                raise DatafileError(instruction.origin, "INDEXES > needs an indented block")
-            indexes = parse_indexes(instruction.block, path)
+            indexes = parse_indexes(block_of(instruction), path)
         elif keyword == "ENGINE":
             once.check(instruction)
             written = _inline(instruction)
@@ -276,7 +280,7 @@ def read_datasource(text: str, path: Path | str) -> tuple[Datasource | None, lis
         else:
             raise _unknown(instruction, "a .datasource file")
 
-    _run(text, path, errors, handle)
+    _run(text, path, errors, handle, lambda instruction: schema.append(instruction))
     if not schema:
         errors.append(DatafileError(Origin(path, 1), "a .datasource file needs a SCHEMA > block"))
     column_names = {column.name for column in columns}
@@ -335,6 +339,8 @@ class _NodeDraft:
     type: str | None = None
     type_origin: Origin | None = None
     values: dict[str, tuple[str, Origin]] = field(default_factory=dict)
+    # Instructions given for this node, even those that failed: no second error for their absence.
+    given: set[str] = field(default_factory=set)
 
 
 def _sql(instruction: Instruction) -> tuple[str, Origin, bool]:
@@ -343,7 +349,7 @@ def _sql(instruction: Instruction) -> tuple[str, Origin, bool]:
     if instruction.block is None:
         lines = [(instruction.origin.line, instruction.value)]
     else:
-        lines = [(line.number, line.text) for line in dedent(instruction.block)]
+        lines = [(line.number, line.text) for line in dedent(block_of(instruction))]
     while lines and not lines[0][1].strip():
         lines.pop(0)
     is_template = False
@@ -364,7 +370,8 @@ def _sql(instruction: Instruction) -> tuple[str, Origin, bool]:
 
 def _node(draft: _NodeDraft, errors: list[DatafileError]) -> Node | None:
     if draft.sql is None or draft.sql_origin is None:
-        errors.append(DatafileError(draft.origin, f"node {draft.name!r} has no SQL > block"))
+        if "SQL" not in draft.given:
+            errors.append(DatafileError(draft.origin, f"node {draft.name!r} has no SQL > block"))
         return None
     values = {key: value for key, (value, _) in draft.values.items()}
     origins = {key: origin for key, (_, origin) in draft.values.items()}
@@ -383,7 +390,7 @@ def _node(draft: _NodeDraft, errors: list[DatafileError]) -> Node | None:
                               f"and node {draft.name!r} is {('TYPE ' + draft.type.upper()) if draft.type else 'untyped'}")
             )
             failed = True
-    if draft.type in needs and needs[draft.type] not in values:
+    if draft.type in needs and needs[draft.type] not in draft.given:
         errors.append(
             DatafileError(
                 draft.type_origin or draft.origin,
@@ -440,6 +447,7 @@ def read_pipe(text: str, path: Path | str) -> tuple[Pipe | None, list[DatafileEr
             raise DatafileError(
                 instruction.origin, f"{instruction.keyword} must come after a NODE line"
             )
+        drafts[-1].given.add(instruction.keyword)
         return drafts[-1]
 
     def handle(instruction: Instruction) -> None:
@@ -514,7 +522,11 @@ def read_pipe(text: str, path: Path | str) -> tuple[Pipe | None, list[DatafileEr
         else:
             raise _unknown(instruction, "a .pipe file")
 
-    _run(text, path, errors, handle)
+    def given(instruction: Instruction) -> None:
+        if drafts:
+            drafts[-1].given.add(instruction.keyword)
+
+    _run(text, path, errors, handle, given)
     nodes = [node for draft in drafts if (node := _node(draft, errors)) is not None]
     if not drafts:
         errors.append(DatafileError(Origin(path, 1), "a .pipe file needs at least one NODE"))

@@ -28,8 +28,9 @@ class Instruction:
     keyword: str  # upper-cased
     written: str  # the keyword as written, for messages
     value: str  # the inline value, stripped; "" for a block
-    block: tuple[Line, ...] | None  # the indented lines of a ``KEYWORD >`` block
+    block: tuple[Line, ...] | None  # the indented lines of a ``KEYWORD >`` block, maybe none
     origin: Origin
+    problem: str = ""  # set when the instruction's shape is already wrong
 
 
 def split_lines(text: str) -> list[str]:
@@ -45,7 +46,9 @@ def _indented(text: str) -> bool:
 
 
 def read_instructions(text: str, path: Path) -> Iterator[Instruction | DatafileError]:
-    """Each instruction of the file in order, or the error found where one was expected."""
+    """Each instruction of the file in order, or the error found where one was expected. An
+    instruction whose shape is wrong comes with its ``problem``, so that the parser knows it
+    was given."""
     lines = split_lines(text)
     i = 0
     while i < len(lines):
@@ -68,27 +71,33 @@ def read_instructions(text: str, path: Path) -> Iterator[Instruction | DatafileE
         assert match is not None  # a non-blank, unindented line always has a first word
         written, value = match.group(1), (match.group(2) or "").strip()
         i += 1
-        if value.startswith(">"):
-            if value != ">":
-                yield DatafileError(
-                    origin,
-                    f"{written} >: the block goes on the next lines, indented, not after '>'",
-                )
-                continue
+        if value.startswith(">") and value != ">":
+            problem = f"{written} >: the block goes on the next lines, indented, not after '>'"
+            yield Instruction(written.upper(), written, value, None, origin, problem)
+        elif value == ">":
             block: list[Line] = []
             while i < len(lines) and (not lines[i].strip() or _indented(lines[i])):
                 block.append(Line(i + 1, lines[i]))
                 i += 1
             while block and not block[-1].text.strip():
                 block.pop()
-            if not block:
-                yield DatafileError(
-                    origin, f"{written} > needs an indented block on the lines below it"
-                )
-                continue
             yield Instruction(written.upper(), written, "", tuple(block), origin)
         else:
             yield Instruction(written.upper(), written, value, None, origin)
+
+
+def block_of(instruction: Instruction) -> tuple[Line, ...]:
+    """The instruction's block; an error when it was written inline or its block is empty."""
+    if instruction.block is None:
+        raise DatafileError(
+            instruction.origin, f"{instruction.written} > needs an indented block below it"
+        )
+    if not instruction.block:
+        raise DatafileError(
+            instruction.origin,
+            f"{instruction.written} > needs an indented block on the lines below it",
+        )
+    return instruction.block
 
 
 def dedent(block: tuple[Line, ...]) -> list[Line]:

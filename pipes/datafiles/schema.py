@@ -99,7 +99,7 @@ def _balanced_end(src: _Text, text: str, i: int, base: int, what: str) -> int:
 
 
 def _split(src: _Text) -> list[tuple[int, str]]:
-    """The column texts with their offsets, cut at top-level commas."""
+    """The column texts with their offsets, cut at the commas outside (), [] and quotes."""
     text = src.text
     pieces: list[tuple[int, str]] = []
     opened: list[int] = []
@@ -113,11 +113,14 @@ def _split(src: _Text) -> list[tuple[int, str]]:
                 raise DatafileError(src.origin(i), f"unclosed {ch} in SCHEMA")
             i = end
             continue
-        if ch == "(":
+        if ch in "([":
             opened.append(i)
-        elif ch == ")":
-            if not opened:
-                raise DatafileError(src.origin(i), "unbalanced parentheses in SCHEMA: ')' without '('")
+        elif ch in ")]":
+            pair = "(" if ch == ")" else "["
+            if not opened or text[opened[-1]] != pair:
+                raise DatafileError(
+                    src.origin(i), f"unbalanced parentheses in SCHEMA: {ch!r} without {pair!r}"
+                )
             opened.pop()
         elif ch == "," and not opened:
             pieces.append((start, text[start:i]))
@@ -125,7 +128,8 @@ def _split(src: _Text) -> list[tuple[int, str]]:
         i += 1
     if opened:
         raise DatafileError(
-            src.origin(opened[-1]), "unbalanced parentheses in SCHEMA: '(' never closed"
+            src.origin(opened[-1]),
+            f"unbalanced parentheses in SCHEMA: {text[opened[-1]]!r} never closed",
         )
     pieces.append((start, text[start:]))
     return pieces
@@ -243,7 +247,9 @@ def parse_schema(block: tuple[Line, ...], path: Path, origin: Origin) -> tuple[C
         if not text.strip():
             if number == len(pieces) - 1 and columns:
                 continue  # a trailing comma
-            raise DatafileError(src.origin(base), "empty column in SCHEMA (two commas in a row?)")
+            raise DatafileError(
+                src.origin(base + len(text)), "empty column in SCHEMA (two commas in a row?)"
+            )
         column = _column(src, base, text)
         if column.name in seen:
             raise DatafileError(
