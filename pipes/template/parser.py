@@ -20,6 +20,7 @@ from .errors import TemplateError
 MAX_EXPRESSION_CHARS = 4000
 MAX_EXPRESSION_DEPTH = 60
 MAX_TEMPLATE_CHARS = 1_000_000
+MAX_BLOCK_DEPTH = 100
 
 _ALLOWED: tuple[type[ast.AST], ...] = (
     ast.Expression,
@@ -152,6 +153,7 @@ def _check(node: ast.AST, line: int, depth: int) -> None:
         check_name(node.id, line)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
+            _check(node.func, line, depth + 1)  # says "attribute access", "lambda"… where it is one
             raise TemplateError(f"Only template functions can be called, by name (line {line})")
         for kw in node.keywords:
             if kw.arg is None:
@@ -245,6 +247,8 @@ def _statement(content: str, line: int, stack: list[_Frame]) -> None:
     keyword = keyword.strip()
     rest = rest.strip()
     frame = stack[-1]
+    if keyword in ("if", "for") and len(stack) > MAX_BLOCK_DEPTH:
+        raise TemplateError(f"Blocks nested too deeply (line {line})")
     if keyword == "if":
         new = _Frame("if", line)
         new.branches.append((parse_expression(rest, line), new.body))
