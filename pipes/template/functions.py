@@ -205,7 +205,11 @@ def columns(r: Renderer, ref: Ref, default: object = None) -> Sql:
     names = value.split(",") if isinstance(value, str) else value
     if not isinstance(names, (list, tuple)) or not names:
         raise TemplateError(f"columns(): no columns in '{ref.label()}'", param=ref.name)
-    return Sql((", ".join(_qualified(unwrap(n).strip() if isinstance(unwrap(n), str) else n, ref.name) for n in names),))
+    quoted = []
+    for name in names:
+        name = unwrap(name)
+        quoted.append(_qualified(name.strip() if isinstance(name, str) else name, ref.name))
+    return Sql((", ".join(quoted),))
 
 
 def symbol(r: Renderer, value: object, *args: object) -> Sql:
@@ -369,8 +373,8 @@ def _secret(function: str) -> Function:
         if value is None:
             if default is MISSING:
                 raise TemplateError(f"Cannot access secret '{key}'. Check it is defined.")
-            value = unwrap(default)
-            value = None if value is None else str(value)
+            fallback = unwrap(default)
+            value = None if fallback is None else str(fallback)
         return Param(value, "String", None, secret=True)
 
     lookup.__name__ = function
@@ -389,10 +393,10 @@ def _builtin(python: Callable[..., object]) -> Function:
 
 
 def _range(r: Renderer, *args: object) -> range:
-    bounds = [unwrap(a) for a in args]
-    if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) or not 1 <= len(bounds) <= 3:
+    bounds = [b for b in (unwrap(a) for a in args) if isinstance(b, int) and not isinstance(b, bool)]
+    if len(bounds) != len(args) or not 1 <= len(bounds) <= 3:
         raise TemplateError("range() takes one to three integers")
-    return range(*bounds)  # type: ignore[arg-type]
+    return range(*bounds)
 
 
 FUNCTIONS: dict[str, Function] = {

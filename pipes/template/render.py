@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import types
 from .errors import TemplateError
@@ -61,15 +62,15 @@ _BINOPS: dict[type[ast.operator], Callable[[object, object], object]] = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
-_CMPOPS: dict[type[ast.cmpop], Callable[[object, object], object]] = {
+_CMPOPS: dict[type[ast.cmpop], Callable[[Any, Any], object]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
     ast.LtE: operator.le,
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
-    ast.In: lambda a, b: operator.contains(b, a),  # type: ignore[arg-type]
-    ast.NotIn: lambda a, b: not operator.contains(b, a),  # type: ignore[arg-type]
+    ast.In: lambda a, b: operator.contains(b, a),
+    ast.NotIn: lambda a, b: not operator.contains(b, a),
     ast.Is: operator.is_,
     ast.IsNot: operator.is_not,
 }
@@ -310,8 +311,8 @@ class Renderer:
             return self.compare(node)
         if isinstance(node, ast.BoolOp):
             result: object = None
-            for operand in node.values:
-                result = self.eval(operand)
+            for value in node.values:
+                result = self.eval(value)
                 if isinstance(node.op, ast.And) != self.truth(result):
                     return result
             return result
@@ -319,8 +320,8 @@ class Renderer:
             operand = self.eval(node.operand)
             if isinstance(node.op, ast.Not):
                 return not self.truth(operand)
-            function = operator.neg if isinstance(node.op, ast.USub) else operator.pos
-            return self.derive(function, (operand,))
+            sign: Callable[[Any], object] = operator.neg if isinstance(node.op, ast.USub) else operator.pos
+            return self.derive(sign, (operand,))
         if isinstance(node, ast.IfExp):
             return self.eval(node.body) if self.truth(self.eval(node.test)) else self.eval(node.orelse)
         if isinstance(node, (ast.List, ast.Tuple)):
@@ -476,7 +477,7 @@ class Renderer:
         if not isinstance(value, (list, tuple, str, dict)):
             raise TemplateError(f"Cannot index a {type(value).__name__}")
         try:
-            item = value[index]  # type: ignore[index]
+            item = value[index]  # type: ignore[index,call-overload]
         except (IndexError, KeyError, TypeError, ValueError) as exc:
             raise TemplateError(f"Bad index in template expression: {exc!r}") from None
         if isinstance(container, Param):
