@@ -14,10 +14,12 @@ from pathlib import Path
 
 from pipes.datafiles.model import (
     ON_DEMAND,
+    Column,
     CopyMode,
     DatafileError,
     Datasource,
     Engine,
+    Index,
     Node,
     NodeType,
     Origin,
@@ -231,8 +233,8 @@ def read_datasource(text: str, path: Path | str) -> tuple[Datasource | None, lis
     tokens: list[TokenDecl] = []
     tags: tuple[str, ...] = ()
     schema: list[Instruction] = []
-    columns: tuple = ()
-    indexes: tuple = ()
+    columns: tuple[Column, ...] = ()
+    indexes: tuple[Index, ...] = ()
     engine_name = "MergeTree"
     engine_origin: Origin | None = None
     engine_values: dict[str, tuple[str, Instruction]] = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipes.datafiles.model import DatafileError, Origin
 
-_KEYWORD_RE = re.compile(r"(\S+)(?:[ \t]+(.*))?$")
+_KEYWORD_RE = re.compile(r"(\S+)(?:\s+(.*))?", re.S)
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def split_lines(text: str) -> list[str]:
 
 
 def _indented(text: str) -> bool:
-    return text[:1] in (" ", "\t")
+    return text[:1].isspace()
 
 
 def read_instructions(text: str, path: Path) -> Iterator[Instruction | DatafileError]:
@@ -67,7 +67,7 @@ def read_instructions(text: str, path: Path) -> Iterator[Instruction | DatafileE
             while i < len(lines) and (not lines[i].strip() or _indented(lines[i])):
                 i += 1
             continue
-        match = _KEYWORD_RE.match(raw.rstrip())
+        match = _KEYWORD_RE.fullmatch(raw.strip())
         assert match is not None  # a non-blank, unindented line always has a first word
         written, value = match.group(1), (match.group(2) or "").strip()
         i += 1
