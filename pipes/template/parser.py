@@ -12,6 +12,7 @@ nodes, the whitelist is the sandbox: there is no ``eval``/``exec`` anywhere.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -190,10 +191,21 @@ def _line_at(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+_PERCENT_LINE_RE = re.compile(r"[ \t]*%[ \t]*(?:\r?\n|\Z)")
+
+
+@functools.lru_cache(maxsize=512)
 def parse(template: str) -> list[Node]:
-    """The node tree of ``template``; TemplateError (with its line) for a malformed one."""
+    """The node tree of ``template``; TemplateError (with its line) for a malformed one.
+
+    A first line that is only ``%`` (how a .pipe marks a templated node) is left out, its
+    newline kept so that line numbers still match the node's text. Trees are cached by text and
+    shared: nothing may change them.
+    """
     if len(template) > MAX_TEMPLATE_CHARS:
         raise TemplateError("Template too long")
+    if match := _PERCENT_LINE_RE.match(template):
+        template = "\n" * match.group(0).count("\n") + template[match.end() :]
     stack = [_Frame("root", 1)]
     pos, n = 0, len(template)
     text_start = 0
