@@ -26,7 +26,14 @@ from pipes.datafiles.model import (
     Pipe,
     TokenDecl,
 )
-from pipes.datafiles.reader import Instruction, block_of, dedent, read_instructions, unquote
+from pipes.datafiles.reader import (
+    Instruction,
+    Line,
+    block_of,
+    dedent,
+    read_instructions,
+    unquote,
+)
 from pipes.datafiles.refs import references
 from pipes.datafiles.schema import parse_indexes, parse_schema
 
@@ -269,6 +276,8 @@ def read_datasource(text: str, path: Path | str) -> tuple[Datasource | None, lis
             engine_name, engine_origin = canonical, instruction.origin
         elif keyword in ENGINE_SETTINGS:
             once.check(instruction)
+            if instruction.block is None and instruction.value in ('""', "''"):
+                return  # written by Tinybird's own examples for "not set"
             value = _inline(instruction)
             if keyword == "ENGINE_SETTINGS":
                 _settings(instruction, value)
@@ -365,6 +374,9 @@ def _sql(instruction: Instruction) -> tuple[str, Origin, bool]:
             lines.pop(0)
         while lines and not lines[0][1].strip():
             lines.pop(0)
+        # The SQL under "%" is often indented deeper than the "%" itself.
+        kept = [Line(number, text) for number, text in lines]
+        lines = [(line.number, line.text) for line in dedent(tuple(kept))] if kept else []
     if not lines:
         raise DatafileError(instruction.origin, "SQL is empty")
     return "\n".join(text for _, text in lines), Origin(instruction.origin.path, lines[0][0]), is_template

@@ -205,6 +205,19 @@ def test_it_reads_every_family_wide_engine_setting() -> None:
     )
 
 
+def test_an_empty_quoted_engine_setting_means_not_set() -> None:
+    engine = parse("""
+        SCHEMA >
+            `ingest_timestamp` DateTime `json:$.time` DEFAULT now(),
+            `record` JSON `json:$`
+        ENGINE "MergeTree"
+        ENGINE_SORTING_KEY "ingest_timestamp"
+        ENGINE_TTL ""
+        ENGINE_PARTITION_KEY ""
+    """).engine
+    assert (engine.sorting_key, engine.ttl, engine.partition_key) == ("ingest_timestamp", None, None)
+
+
 def test_it_reads_indexes_and_tags() -> None:
     datasource = parse("""
         TAGS "web, analytics"

@@ -91,6 +91,11 @@ def test_it_reads_sql_indented_with_two_spaces_or_tabs_and_a_percent_with_sql_on
     ]
 
 
+def test_sql_indented_deeper_than_its_percent_line_is_dedented_keeping_lines() -> None:
+    node = parse_pipe("NODE a\nSQL >\n\n    %\n        SELECT 1\n          FROM t\n", PATH).nodes[0]
+    assert (node.sql, node.sql_origin.line, node.is_template) == ("SELECT 1\n  FROM t", 5, True)
+
+
 def test_it_reads_node_references_skipping_strings_comments_and_template_tags() -> None:
     node = parse("""
         NODE n
