@@ -81,6 +81,10 @@ REFUSED: dict[str, str] = {
     "INCLUDE": "INCLUDE files are not supported; write the nodes into the .pipe file",
     "DEPLOYMENT_METHOD": "DEPLOYMENT_METHOD is not supported",
 }
+_SQL_WORDS = {
+    "SELECT", "FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "AND", "OR", "WITH", "UNION", "JOIN",
+    "LEFT", "INNER", "HAVING", "PREWHERE", "SETTINGS",
+}
 _REFUSED_TYPES = {
     "sink": "sink pipes are not supported",
     "stream": "stream pipes are not supported",
@@ -94,17 +98,17 @@ def _refusal(keyword: str) -> str | None:
     return None
 
 
-def _unknown(instruction: Instruction, where: str, hint: str = "") -> DatafileError:
+def _unknown(instruction: Instruction, where: str) -> DatafileError:
+    """Refused by name when Tinybird documents it, else unknown, with a hint when the line looks
+    like part of a block that lost its indentation."""
     reason = _refusal(instruction.keyword)
     if reason:
         return DatafileError(instruction.origin, f"{instruction.keyword}: {reason}")
-    if instruction.written.startswith("%") or instruction.keyword in {
-        "SELECT", "FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "AND", "OR", "WITH", "UNION",
-        "JOIN", "LEFT", "HAVING", "{%", "{{",
-    }:
+    hint = ""
+    if instruction.written.startswith(("%", "{")) or instruction.keyword in _SQL_WORDS:
         hint = " (are the lines of the SQL block indented?)"
     elif "`" in instruction.written or instruction.written.islower():
-        hint = hint or " (are the lines of the block above indented?)"
+        hint = " (are the lines of the block above indented?)"
     return DatafileError(
         instruction.origin, f"unknown instruction {instruction.written!r} in {where}{hint}"
     )
@@ -130,7 +134,9 @@ def _inline(instruction: Instruction) -> str:
 def _name(instruction: Instruction, what: str) -> str:
     value = _inline(instruction)
     if not NAME_RE.fullmatch(value):
-        raise DatafileError(instruction.origin, f"{instruction.written}: {value!r} is not a valid {what} name")
+        raise DatafileError(
+            instruction.origin, f"{instruction.written}: {value!r} is not a valid {what} name"
+        )
     return value
 
 
@@ -299,7 +305,9 @@ def read_datasource(text: str, path: Path | str) -> tuple[Datasource | None, lis
     for keyword, (value, instruction) in engine_values.items():
         attribute, engines = ENGINE_SETTINGS[keyword]
         if engine_name == "Null":
-            errors.append(DatafileError(instruction.origin, f"{keyword}: a Null engine stores nothing and takes no settings"))
+            errors.append(
+                DatafileError(instruction.origin, f"{keyword}: a Null engine takes no settings")
+            )
         elif engines is not None and engine_name not in engines:
             errors.append(
                 DatafileError(
@@ -308,11 +316,15 @@ def read_datasource(text: str, path: Path | str) -> tuple[Datasource | None, lis
                 )
             )
         elif keyword in _COLUMN_SETTINGS and columns and value not in column_names:
-            errors.append(DatafileError(instruction.origin, f"{keyword}: no column {value!r} in the SCHEMA"))
+            errors.append(
+                DatafileError(instruction.origin, f"{keyword}: no column {value!r} in the SCHEMA")
+            )
         settings[attribute] = value
     if "ENGINE_IS_DELETED" in engine_values and "ENGINE_VER" not in engine_values:
         errors.append(
-            DatafileError(engine_values["ENGINE_IS_DELETED"][1].origin, "ENGINE_IS_DELETED needs ENGINE_VER")
+            DatafileError(
+                engine_values["ENGINE_IS_DELETED"][1].origin, "ENGINE_IS_DELETED needs ENGINE_VER"
+            )
         )
     required = {
         "CollapsingMergeTree": ("ENGINE_SIGN",),
@@ -321,7 +333,9 @@ def read_datasource(text: str, path: Path | str) -> tuple[Datasource | None, lis
     for keyword in required:
         if keyword not in engine_values:
             errors.append(
-                DatafileError(engine_origin or Origin(path, 1), f"ENGINE {engine_name} needs {keyword}")
+                DatafileError(
+                    engine_origin or Origin(path, 1), f"ENGINE {engine_name} needs {keyword}"
+                )
             )
     if errors:
         return None, sorted(errors, key=lambda error: error.origin.line)
@@ -379,7 +393,8 @@ def _sql(instruction: Instruction) -> tuple[str, Origin, bool]:
         lines = [(line.number, line.text) for line in dedent(tuple(kept))] if kept else []
     if not lines:
         raise DatafileError(instruction.origin, "SQL is empty")
-    return "\n".join(text for _, text in lines), Origin(instruction.origin.path, lines[0][0]), is_template
+    sql = "\n".join(text for _, text in lines)
+    return sql, Origin(instruction.origin.path, lines[0][0]), is_template
 
 
 def _node(draft: _NodeDraft, errors: list[DatafileError]) -> Node | None:
@@ -397,18 +412,23 @@ def _node(draft: _NodeDraft, errors: list[DatafileError]) -> Node | None:
         "COPY_MODE": NodeType.COPY,
     }
     failed = False
+    kind = f"TYPE {draft.type.upper()}" if draft.type else "untyped"
     for key, node_type in belongs.items():
         if key in values and draft.type != node_type:
             errors.append(
-                DatafileError(origins[key], f"{key} belongs to a TYPE {node_type.upper()} node, "
-                              f"and node {draft.name!r} is {('TYPE ' + draft.type.upper()) if draft.type else 'untyped'}")
+                DatafileError(
+                    origins[key],
+                    f"{key} belongs to a TYPE {node_type.upper()} node, "
+                    f"and node {draft.name!r} is {kind}",
+                )
             )
             failed = True
     if draft.type in needs and needs[draft.type] not in draft.given:
         errors.append(
             DatafileError(
                 draft.type_origin or draft.origin,
-                f"TYPE {draft.type.upper()} needs {needs[draft.type]} (the datasource it writes into)",
+                f"TYPE {draft.type.upper()} needs {needs[draft.type]} "
+                "(the datasource it writes into)",
             )
         )
         failed = True
@@ -440,7 +460,8 @@ def _copy_schedule(instruction: Instruction) -> str:
     fields = value.split()
     if len(fields) != 5 or not all(_CRON_FIELD_RE.fullmatch(part) for part in fields):
         raise DatafileError(
-            instruction.origin, f"COPY_SCHEDULE: {value!r} is neither a 5-field cron expression nor @on-demand"
+            instruction.origin,
+            f"COPY_SCHEDULE: {value!r} is neither a 5-field cron expression nor @on-demand",
         )
     return value
 
@@ -471,7 +492,8 @@ def read_pipe(text: str, path: Path | str) -> tuple[Pipe | None, list[DatafileEr
             node_name = _name(instruction, "node")
             for draft in drafts:
                 if draft.name == node_name:
-                    drafts.append(_NodeDraft(node_name, instruction.origin))  # the SQL still goes here
+                    # The duplicate still takes its SQL, so that it raises nothing more.
+                    drafts.append(_NodeDraft(node_name, instruction.origin))
                     raise DatafileError(
                         instruction.origin,
                         f"node {node_name!r} is declared twice (first at line {draft.origin.line})",
@@ -498,18 +520,20 @@ def read_pipe(text: str, path: Path | str) -> tuple[Pipe | None, list[DatafileEr
             draft.once.check(instruction)
             value = _inline(instruction).lower()
             if value in _REFUSED_TYPES:
-                raise DatafileError(instruction.origin, f"TYPE {value.upper()}: {_REFUSED_TYPES[value]}")
+                raise DatafileError(
+                    instruction.origin, f"TYPE {value.upper()}: {_REFUSED_TYPES[value]}"
+                )
             if value not in NodeType.ALL:
                 raise DatafileError(
                     instruction.origin,
                     f"unknown TYPE {value!r} (supported: ENDPOINT, MATERIALIZED, COPY)",
                 )
-            typed = next((d for d in drafts if d.type), None)
-            if typed is not None:
+            typed = next((d for d in drafts if d.type and d.type_origin), None)
+            if typed is not None and typed.type and typed.type_origin:
                 raise DatafileError(
                     instruction.origin,
                     f"a pipe has at most one typed node; node {typed.name!r} is already "
-                    f"TYPE {typed.type.upper() if typed.type else ''} (line {typed.type_origin.line if typed.type_origin else '?'})",
+                    f"TYPE {typed.type.upper()} (line {typed.type_origin.line})",
                 )
             draft.type, draft.type_origin = value, instruction.origin
         elif keyword in ("DATASOURCE", "TARGET_DATASOURCE"):
@@ -525,7 +549,9 @@ def read_pipe(text: str, path: Path | str) -> tuple[Pipe | None, list[DatafileEr
             draft.once.check(instruction)
             mode = _inline(instruction).lower()
             if mode not in CopyMode.ALL:
-                raise DatafileError(instruction.origin, f"COPY_MODE {mode!r}: expected append or replace")
+                raise DatafileError(
+                    instruction.origin, f"COPY_MODE {mode!r}: expected append or replace"
+                )
             draft.values[keyword] = (mode, instruction.origin)
         elif keyword == "ENGINE" or keyword.startswith("ENGINE_"):
             raise DatafileError(

@@ -124,10 +124,14 @@ def validate_project(project: Project, broken: Iterable[str] = ()) -> list[Dataf
             if node.type in (NodeType.MATERIALIZED, NodeType.COPY) and node.target:
                 origin = node.target_origin or node.origin
                 if node.target in project.pipes:
-                    errors.append(DatafileError(origin, f"{node.target!r} is a pipe, not a datasource"))
+                    errors.append(
+                        DatafileError(origin, f"{node.target!r} is a pipe, not a datasource")
+                    )
                 elif node.target not in project.datasources and node.target not in broken:
                     errors.append(
-                        DatafileError(origin, f"no datasource {node.target!r} in the project to write into")
+                        DatafileError(
+                            origin, f"no datasource {node.target!r} in the project to write into"
+                        )
                     )
             for name in node.references:
                 if pipe.node(name) is not None and name != node.name:
@@ -138,7 +142,7 @@ def validate_project(project: Project, broken: Iterable[str] = ()) -> list[Dataf
                         DatafileError(
                             _reference_origin(node.sql_origin, node.sql, name),
                             f"node {node.name!r} reads pipe {name!r}, which is TYPE "
-                            f"{other.type.upper() if other.type else ''}: only endpoint pipes can be read",
+                            f"{str(other.type).upper()}: only endpoint pipes can be read",
                         )
                     )
         errors.extend(_node_cycles(pipe))
@@ -214,14 +218,15 @@ def _flow_graph(project: Project) -> dict[str, list[str]]:
     return graph
 
 
+def _resource(project: Project, name: str) -> Pipe | Datasource:
+    return project.pipes.get(name) or project.datasources[name]
+
+
 def _project_cycles(project: Project) -> list[DatafileError]:
     errors = []
     for cycle in _find_cycles(_flow_graph(project)):
-        resource = project.pipes.get(cycle[0]) or project.datasources.get(cycle[0])
-        assert resource is not None
-        files = [
-            str((project.pipes.get(name) or project.datasources[name]).origin.path) for name in cycle
-        ]
+        resource = _resource(project, cycle[0])
+        files = [str(_resource(project, name).origin.path) for name in cycle]
         errors.append(
             DatafileError(resource.origin, f"data flows in a cycle: {' -> '.join(files)}")
         )

@@ -118,6 +118,7 @@ def unquote(value: str) -> str:
 
     Quotes are taken off only when they wrap the whole value: ``'a' || 'b'`` stays as written.
     """
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'" and value[0] not in value[1:-1]:
+    quote = value[:1]
+    if len(value) >= 2 and quote in ("'", '"') and value[-1] == quote and quote not in value[1:-1]:
         return value[1:-1]
     return value

@@ -77,7 +77,9 @@ def _tokens(sql: str) -> list[_Token]:
 
 
 def _is(token: _Token | None, word: str) -> bool:
-    return token is not None and token.kind == "word" and not token.quoted and token.text.lower() == word
+    if token is None or token.kind != "word" or token.quoted:
+        return False
+    return token.text.lower() == word
 
 
 def scan_references(sql: str) -> list[tuple[str, int]]:
@@ -117,7 +119,8 @@ def scan_references(sql: str) -> list[tuple[str, int]]:
         if text(k + 1) == "(":  # a table function: skip its arguments
             depth, j = 0, k + 1
             while j < len(tokens):
-                depth += {"(": 1, ")": -1}.get(tokens[j].text if tokens[j].kind == "punct" else "", 0)
+                if tokens[j].kind == "punct":
+                    depth += {"(": 1, ")": -1}.get(tokens[j].text, 0)
                 j += 1
                 if depth == 0:
                     break

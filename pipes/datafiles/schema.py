@@ -142,7 +142,7 @@ def _skip_space(text: str, i: int) -> int:
 
 
 def _default_end(src: _Text, text: str, i: int, base: int) -> int:
-    """Where a DEFAULT expression starting at ``i`` ends: a top-level backtick, CODEC( or the end."""
+    """Where a DEFAULT expression starting at ``i`` ends: a backtick, CODEC( or the end."""
     j = i
     while j < len(text):
         ch = text[j]
@@ -157,7 +157,8 @@ def _default_end(src: _Text, text: str, i: int, base: int) -> int:
         if ch == "(":
             j = _balanced_end(src, text, j, base, "DEFAULT")
             continue
-        if (j == 0 or not (text[j - 1].isalnum() or text[j - 1] == "_")) and _CODEC_RE.match(text, j):
+        word_start = j == 0 or not (text[j - 1].isalnum() or text[j - 1] == "_")
+        if word_start and _CODEC_RE.match(text, j):
             return j
         j += 1
     return j
@@ -186,7 +187,9 @@ def _column(src: _Text, base: int, text: str) -> Column:
     after = _skip_space(text, i)
     if text.startswith("(", after):
         i = _balanced_end(src, text, after, base, f"the type of column {name!r}")
-    column_type = " ".join(text[type_start:i].split()) if "\n" in text[type_start:i] else text[type_start:i]
+    column_type = text[type_start:i]
+    if "\n" in column_type:  # a type spread over lines reads as one line
+        column_type = " ".join(column_type.split())
     jsonpath: str | None = None
     default: str | None = None
     codec: str | None = None
@@ -201,7 +204,9 @@ def _column(src: _Text, base: int, text: str) -> Column:
                 raise DatafileError(here, f"column {name!r}: unclosed backtick")
             quoted = text[i + 1 : end].strip()
             if not quoted.startswith("json:"):
-                raise DatafileError(here, f"column {name!r}: expected `json:$.path`, found `{quoted}`")
+                raise DatafileError(
+                    here, f"column {name!r}: expected `json:$.path`, found `{quoted}`"
+                )
             if jsonpath is not None:
                 raise DatafileError(here, f"column {name!r} has two jsonpaths")
             jsonpath = quoted[len("json:"):].strip()
@@ -222,7 +227,8 @@ def _column(src: _Text, base: int, text: str) -> Column:
         elif _CODEC_RE.match(text, i):
             if codec is not None:
                 raise DatafileError(here, f"column {name!r} has two CODECs")
-            end = _balanced_end(src, text, text.index("(", i), base, f"the CODEC of column {name!r}")
+            opening = text.index("(", i)
+            end = _balanced_end(src, text, opening, base, f"the CODEC of column {name!r}")
             codec = text[i:end]
             i = end
         elif refused := _REFUSED_MODIFIER_RE.match(text, i):
@@ -254,7 +260,8 @@ def parse_schema(block: tuple[Line, ...], path: Path, origin: Origin) -> tuple[C
         if column.name in seen:
             raise DatafileError(
                 column.origin,
-                f"column {column.name!r} is declared twice (first at line {seen[column.name].origin.line})",
+                f"column {column.name!r} is declared twice "
+                f"(first at line {seen[column.name].origin.line})",
             )
         seen[column.name] = column
         columns.append(column)
@@ -273,11 +280,12 @@ def parse_indexes(block: tuple[Line, ...], path: Path) -> tuple[Index, ...]:
         origin = Origin(path, line.number)
         match = _INDEX_RE.fullmatch(text)
         if not match:
-            raise DatafileError(origin, "INDEXES: expected 'name expression TYPE type GRANULARITY n'")
+            raise DatafileError(
+                origin, "INDEXES: expected 'name expression TYPE type GRANULARITY n'"
+            )
         name = match.group("name").strip("`")
         if any(index.name == name for index in indexes):
             raise DatafileError(origin, f"index {name!r} is declared twice")
-        indexes.append(
-            Index(name, match.group("expr"), match.group("type"), int(match.group("granularity")), origin)
-        )
+        granularity = int(match.group("granularity"))
+        indexes.append(Index(name, match.group("expr"), match.group("type"), granularity, origin))
     return tuple(indexes)
