@@ -18,7 +18,8 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +82,23 @@ def _owner_pid(folder: Path) -> str | None:
     return None
 
 
+class _ThreadConnection:
+    """One thread's connection. When the thread ends, Python drops its ``threading.local``
+    values and the finalizer closes the connection: a thread-per-request server (runserver)
+    would otherwise leave one open connection per request behind."""
+
+    def __init__(self, connection: Any, release: Callable[[Any], None] | None) -> None:
+        self.connection = connection
+        if release is not None:
+            weakref.finalize(self, release, connection)
+
+
 class ChdbEngine(Engine):
     """chDB on ``data_path``; tables live in ``database`` (an Atomic database, made if missing).
 
-    Share one instance per process; it opens one connection per thread that uses it.
+    Share one instance per process; it opens one connection per thread that uses it and closes
+    it when the thread ends. The first connection stays open until ``close()``, so that chDB does
+    not shut down and restart whenever the last request thread ends.
     """
 
     def __init__(self, data_path: str | os.PathLike[str], *, database: str = DEFAULT_DATABASE) -> None:
@@ -103,7 +117,13 @@ class ChdbEngine(Engine):
         except Exception as error:
             self.close()
             raise EngineError.from_exception(error) from error
-        self._local.connection = first
+        self._local.holder = _ThreadConnection(first, release=None)
+
+    @property
+    def connection_count(self) -> int:
+        """Open connections: the first one plus one per live thread that has queried."""
+        with self._lock:
+            return len(self._connections)
 
     def _connect(self, *, use_database: bool = True) -> Any:
         settings = "&".join(f"{name}={value}" for name, value in QUERY_SETTINGS.items())
@@ -137,12 +157,19 @@ class ChdbEngine(Engine):
     def _connection(self) -> Any:
         if self._closed:
             raise EngineError("the engine is closed")
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._local.connection = self._connect()
-        return connection
+        holder = getattr(self._local, "holder", None)
+        if holder is None:
+            holder = self._local.holder = _ThreadConnection(self._connect(), release=self._release)
+        return holder.connection
 
-    def _run(self, sql: str, fmt: str, parameters: Parameters | None = None) -> bytes:
+    def _release(self, connection: Any) -> None:
+        with self._lock:
+            if not any(open_ is connection for open_ in self._connections):
+                return  # close() got there first
+            self._connections = [open_ for open_ in self._connections if open_ is not connection]
+        _close_quietly(connection)
+
+    def _run(self, sql: str | bytes, fmt: str, parameters: Parameters | None = None) -> bytes:
         try:
             result = self._connection().query(sql, fmt, params=parameter_values(parameters))
         except EngineError:
@@ -180,7 +207,7 @@ class ChdbEngine(Engine):
             f"INSERT INTO {table_sql} ({columns_sql})"
             f"{settings_clause(insert_settings(batch_rows))}\nFORMAT JSONCompactEachRow\n"
         )
-        self._run(statement + data.decode(), "TSV")
+        self._run(statement.encode() + data, "TSV")  # chDB takes bytes: no copy through str
 
     def close(self) -> None:
         """Closes every thread's connection; chDB shuts down with the last one."""
@@ -188,8 +215,12 @@ class ChdbEngine(Engine):
         with self._lock:
             connections, self._connections = self._connections, []
         for connection in connections:
-            try:
-                connection.close()
-            except Exception:  # noqa: BLE001 - closing is best effort; the process may be exiting
-                pass
+            _close_quietly(connection)
         self._local = threading.local()
+
+
+def _close_quietly(connection: Any) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - closing is best effort; the process may be exiting
+        pass

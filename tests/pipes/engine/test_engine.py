@@ -3,6 +3,7 @@ batched inserts, errors, URLs, and the one-folder-per-process rule."""
 from __future__ import annotations
 
 import datetime
+import gc
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -211,3 +212,17 @@ def test_the_server_engine_through_clickhouse_connect(chdb_engine: ChdbEngine, t
             server.query("SELECT nope")
     finally:
         server.close()
+
+
+def test_a_thread_that_ends_closes_its_connection(chdb_engine: ChdbEngine) -> None:
+    # runserver starts a thread per request: connections must not pile up.
+    before = chdb_engine.connection_count
+    answers: list[int] = []
+    for i in range(20):
+        thread = threading.Thread(target=lambda i=i: answers.append(chdb_engine.query("SELECT {i:UInt8} AS i", {"i": i}).data[0]["i"]))
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert answers == list(range(20))
+    assert chdb_engine.connection_count <= before
+    assert chdb_engine.query("SELECT 1 AS x").data == [{"x": 1}]
