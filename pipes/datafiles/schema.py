@@ -43,13 +43,29 @@ class _Text:
         return Origin(self.path, self.numbers[index])
 
 
+def _without_comment(text: str) -> str:
+    """The line up to a ``--`` comment that is outside quotes and backticks."""
+    i = 0
+    while i < len(text):
+        if text[i] in "'\"`":
+            end = _skip_quoted(text, i)
+            if end < 0:
+                return text  # the unclosed quote is reported where it is
+            i = end
+            continue
+        if text.startswith("--", i):
+            return text[:i]
+        i += 1
+    return text
+
+
 def _join(block: tuple[Line, ...], path: Path) -> _Text:
     parts: list[str] = []
     starts: list[int] = []
     numbers: list[int] = []
     offset = 0
     for line in block:
-        stripped = line.text.strip()
+        stripped = _without_comment(line.text).strip()
         if stripped.startswith("#"):
             stripped = ""
         starts.append(offset)

@@ -158,6 +158,20 @@ def test_it_skips_comment_lines_inside_and_outside_the_schema() -> None:
     assert datasource.columns[1].origin.line == 6
 
 
+def test_it_skips_sql_comments_at_the_end_of_schema_lines() -> None:
+    columns = parse("""
+        SCHEMA >
+            `properties` String,  -- JSON string
+            `note` String DEFAULT '-- not a comment', -- a comment
+            `ts` DateTime
+    """).columns
+    assert [(c.name, c.default) for c in columns] == [
+        ("properties", None),
+        ("note", "'-- not a comment'"),
+        ("ts", None),
+    ]
+
+
 @pytest.mark.parametrize(
     ("engine", "settings", "expected"),
     [
