@@ -201,6 +201,12 @@ def test_it_refuses_materializations_that_feed_each_other(tmp_path: Path) -> Non
         assert name in raised.reason
 
 
+def test_it_refuses_a_materialization_into_the_datasource_it_reads(tmp_path: Path) -> None:
+    write(tmp_path, {"datasources/events.datasource": EVENTS, "pipes/loop.pipe": materializing("events", "events")})
+    raised = one_error(tmp_path)
+    assert "cycle" in raised.reason and "loop.pipe" in raised.reason and "events.datasource" in raised.reason
+
+
 def test_a_copy_may_read_its_own_target(tmp_path: Path) -> None:
     write(
         tmp_path,
