@@ -402,6 +402,8 @@ def _node(draft: _NodeDraft, errors: list[DatafileError]) -> Node | None:
         if "SQL" not in draft.given:
             errors.append(DatafileError(draft.origin, f"node {draft.name!r} has no SQL > block"))
         return None
+    if "TYPE" in draft.given and draft.type is None:
+        return None  # its TYPE line failed and said so: what depends on the type is moot
     values = {key: value for key, (value, _) in draft.values.items()}
     origins = {key: origin for key, (_, origin) in draft.values.items()}
     needs = {NodeType.MATERIALIZED: "DATASOURCE", NodeType.COPY: "TARGET_DATASOURCE"}

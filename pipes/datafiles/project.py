@@ -40,6 +40,8 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise DatafileError(Origin(path, 1), f"not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise DatafileError(Origin(path, 1), f"cannot be read ({error.strerror})") from None
 
 
 def read_project(folder: Path | str) -> tuple[Project, list[DatafileError]]:

@@ -221,6 +221,11 @@ def test_it_refuses_unsupported_instructions_by_name(line: str, words: str) -> N
     assert_error(raised, 4, line.split()[0], words, "not supported")
 
 
+def test_a_refused_type_raises_nothing_more_about_its_node() -> None:
+    pipe, errors = read_pipe("NODE a\nSQL >\n    SELECT 1\nTYPE sink\nEXPORT_SERVICE s3\nDATASOURCE t\n", PATH)
+    assert pipe is None and [e.origin.line for e in errors] == [4, 5]
+
+
 def test_it_refuses_include_before_any_node() -> None:
     assert_error(error('INCLUDE "shared.incl" "a=1"\nNODE a\nSQL >\n    SELECT 1\n'), 1, "INCLUDE", "not supported")
 
