@@ -5,7 +5,20 @@ Pure: no ClickHouse, no ORM, no Django. The deployer calls ``load_project`` (or
 """
 from __future__ import annotations
 
-from pipes.datafiles.model import DatafileError, Datasource, Node, NodeType, Pipe, Project
+from pipes.datafiles.model import (
+    Column,
+    CopyMode,
+    DatafileError,
+    Datasource,
+    Engine,
+    Index,
+    Node,
+    NodeType,
+    Origin,
+    Pipe,
+    Project,
+    TokenDecl,
+)
 from pipes.datafiles.parse import parse_datasource, parse_pipe, read_datasource, read_pipe
 from pipes.datafiles.project import (
     check_project,
@@ -16,12 +29,18 @@ from pipes.datafiles.project import (
 )
 
 __all__ = [
+    "Column",
+    "CopyMode",
     "DatafileError",
     "Datasource",
+    "Engine",
+    "Index",
     "Node",
     "NodeType",
+    "Origin",
     "Pipe",
     "Project",
+    "TokenDecl",
     "check_project",
     "load_project",
     "parse_datasource",
