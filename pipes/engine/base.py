@@ -28,8 +28,8 @@ from pipes.engine.ddl import qualified, quote_identifier
 Parameters = Mapping[str, Any]
 Row = Sequence[Any]
 
-# One INSERT per batch. ClickHouse writes one INSERT block atomically (per partition), so a
-# batch is also the unit a crash can lose; see ``insert_settings``.
+# One INSERT per batch, in one block: the unit a crash loses whole (per partition; see
+# ``insert_settings``).
 DEFAULT_BATCH_ROWS = 100_000
 
 # Tinybird's JSON shows 64-bit integers as numbers, not strings.
@@ -137,10 +137,13 @@ def encode_rows(rows: Iterable[Row]) -> bytes:
 
 
 def insert_settings(batch_rows: int) -> dict[str, str]:
-    """Settings that keep one INSERT of up to ``batch_rows`` rows in one block: ClickHouse then
-    writes one part per partition, renamed into place atomically, so a process killed during
-    the INSERT leaves none of it. ``best_effort`` parses ISO 8601 and Unix times as Tinybird's
-    ingestion does."""
+    """Settings that keep one INSERT of up to ``batch_rows`` rows in one block. ClickHouse writes
+    a block as one part per partition, each renamed into place at once: a process killed during
+    the INSERT leaves none or all of a batch that falls in one partition (or a table without
+    PARTITION BY). A batch spanning several partitions commits them one after another, so a
+    kill can leave some of its partitions (it does, measured here); there is no
+    transaction in chDB ("Transactions are not supported") to close that gap.
+    ``best_effort`` parses ISO 8601 and Unix times as Tinybird's ingestion does."""
     rows = str(max(batch_rows, 1))
     return {
         "max_insert_block_size": rows,

@@ -1,6 +1,7 @@
 """The data folder outlives the process, and a process killed during an INSERT leaves either
 none or all of that batch: ClickHouse writes a part to a temporary folder and renames it into
-place, and the engine keeps a batch in one part."""
+place, and the engine keeps a batch in one block, hence one part per partition. (A batch over
+several partitions is several parts, committed one by one: see pipes.engine.base.insert_settings.)"""
 from __future__ import annotations
 
 import os
@@ -67,7 +68,7 @@ class Signalling(ChdbEngine):
         super()._insert_batch(*args, **kwargs)
 
 engine = Signalling({folder!r})
-engine.command("CREATE TABLE IF NOT EXISTS orders (tenant String, n UInt64, note String) ENGINE = MergeTree ORDER BY (tenant, n)")
+engine.command("CREATE TABLE IF NOT EXISTS orders (tenant String, n UInt64, note String, d Date DEFAULT '2024-05-01') ENGINE = MergeTree PARTITION BY toYYYYMM(d) ORDER BY (tenant, n)")  # one partition
 if not engine.query("SELECT count() AS c FROM orders").data[0]["c"]:
     engine.insert("orders", ["tenant", "n", "note"], [["base", i, "x"] for i in range(1000)])
 rows = [[f"t{{i % 7}}", 1000 + i, "some text to make the batch heavier"] for i in range({batch})]
