@@ -14,12 +14,14 @@ import datetime
 import decimal
 import json
 import re
+import threading
 import uuid
+import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from clickhouse_connect.driver.binding import format_bind_value
 
@@ -164,12 +166,81 @@ def batches(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:
         yield batch
 
 
+T = TypeVar("T")
+
+
+class _Holder(Generic[T]):
+    def __init__(self, resource: T) -> None:
+        self.resource = resource
+
+
+class PerThread(Generic[T]):
+    """One connection (or client) per thread, made on the thread's first use.
+
+    When a thread ends, Python drops its ``threading.local`` values and a finalizer closes the
+    thread's connection: a thread-per-request server (runserver) would otherwise leave one open
+    connection per request. A pinned connection stays open until ``close_all()``.
+    """
+
+    def __init__(self, make: Callable[[], T], close: Callable[[T], None]) -> None:
+        self._make = make
+        self._close = close
+        self._local = threading.local()
+        self._open: list[T] = []
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def get(self) -> T:
+        if self.closed:
+            raise EngineError("the engine is closed")
+        holder: _Holder[T] | None = getattr(self._local, "holder", None)
+        if holder is None:
+            holder = self._hold(self._make())
+            weakref.finalize(holder, self._release, holder.resource)
+        return holder.resource
+
+    def pin(self, resource: T) -> None:
+        """Makes ``resource`` this thread's, open until ``close_all()`` even if the thread ends."""
+        self._hold(resource)
+
+    def _hold(self, resource: T) -> _Holder[T]:
+        holder = self._local.holder = _Holder(resource)
+        with self._lock:
+            self._open.append(resource)
+        return holder
+
+    def _release(self, resource: T) -> None:
+        with self._lock:
+            if not any(open_ is resource for open_ in self._open):
+                return  # close_all() got there first
+            self._open = [open_ for open_ in self._open if open_ is not resource]
+        self._close_quietly(resource)
+
+    def _close_quietly(self, resource: T) -> None:
+        try:
+            self._close(resource)
+        except Exception:  # noqa: BLE001 - closing is best effort; the process may be exiting
+            pass
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return len(self._open)
+
+    def close_all(self) -> None:
+        self.closed = True
+        with self._lock:
+            resources, self._open = self._open, []
+        for resource in resources:
+            self._close_quietly(resource)
+        self._local = threading.local()
+
+
 class Engine(ABC):
     """ClickHouse for the pipe host. Implementations are safe to share between threads."""
 
     database: str
 
-    @abstractmethod
     def query(
         self,
         sql: str,
@@ -177,7 +248,9 @@ class Engine(ABC):
         *,
         settings: Mapping[str, Any] | None = None,
     ) -> Result:
-        """Runs a SELECT with bound ``{name:Type}`` parameters; ClickHouse's meta/data/stats."""
+        """Runs a SELECT with bound ``{name:Type}`` parameters; ClickHouse's meta/data/stats.
+        ``settings`` are ClickHouse settings for this query (e.g. ``max_execution_time``)."""
+        return Result.from_clickhouse_json(self.query_raw(sql, parameters, settings=settings))
 
     @abstractmethod
     def query_raw(
@@ -195,8 +268,10 @@ class Engine(ABC):
         """Runs a statement without a result: DDL, INSERT … SELECT, EXCHANGE, OPTIMIZE."""
 
     @abstractmethod
-    def _insert_batch(self, table_sql: str, columns_sql: str, column_names: Sequence[str], data: bytes, batch_rows: int) -> None:
-        """One INSERT of JSONCompactEachRow ``data``."""
+    def _insert_batch(
+        self, table_sql: str, columns_sql: str, column_names: Sequence[str], data: bytes, batch_rows: int
+    ) -> None:
+        """One INSERT of JSONCompactEachRow ``data`` into ``table_sql`` (already quoted)."""
 
     def insert(
         self,

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
-import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,7 @@ from pipes.engine.base import (
     Engine,
     EngineError,
     Parameters,
-    Result,
+    PerThread,
     insert_settings,
     parameter_values,
 )
@@ -82,17 +80,6 @@ def _owner_pid(folder: Path) -> str | None:
     return None
 
 
-class _ThreadConnection:
-    """One thread's connection. When the thread ends, Python drops its ``threading.local``
-    values and the finalizer closes the connection: a thread-per-request server (runserver)
-    would otherwise leave one open connection per request behind."""
-
-    def __init__(self, connection: Any, release: Callable[[Any], None] | None) -> None:
-        self.connection = connection
-        if release is not None:
-            weakref.finalize(self, release, connection)
-
-
 class ChdbEngine(Engine):
     """chDB on ``data_path``; tables live in ``database`` (an Atomic database, made if missing).
 
@@ -104,10 +91,7 @@ class ChdbEngine(Engine):
     def __init__(self, data_path: str | os.PathLike[str], *, database: str = DEFAULT_DATABASE) -> None:
         self.path = Path(data_path).absolute()
         self.database = database
-        self._local = threading.local()
-        self._connections: list[Any] = []
-        self._lock = threading.Lock()
-        self._closed = False
+        self._connections: PerThread[Any] = PerThread(self._connect, lambda connection: connection.close())
         self.path.mkdir(parents=True, exist_ok=True)
         # Connect now, so a folder owned by another process fails at start-up, not mid-request.
         first = self._connect(use_database=False)
@@ -115,15 +99,14 @@ class ChdbEngine(Engine):
             first.query(create_database(database), "TSV")
             first.query(f"USE {quote_identifier(database)}", "TSV")
         except Exception as error:
-            self.close()
+            first.close()
             raise EngineError.from_exception(error) from error
-        self._local.holder = _ThreadConnection(first, release=None)
+        self._connections.pin(first)
 
     @property
     def connection_count(self) -> int:
         """Open connections: the first one plus one per live thread that has queried."""
-        with self._lock:
-            return len(self._connections)
+        return self._connections.count
 
     def _connect(self, *, use_database: bool = True) -> Any:
         settings = "&".join(f"{name}={value}" for name, value in QUERY_SETTINGS.items())
@@ -133,8 +116,6 @@ class ChdbEngine(Engine):
             raise self._explain_connect_error(error) from error
         if use_database:
             connection.query(f"USE {quote_identifier(self.database)}", "TSV")
-        with self._lock:
-            self._connections.append(connection)
         return connection
 
     def _explain_connect_error(self, error: Exception) -> EngineError:
@@ -154,38 +135,14 @@ class ChdbEngine(Engine):
             )
         return EngineError.from_exception(error)
 
-    def _connection(self) -> Any:
-        if self._closed:
-            raise EngineError("the engine is closed")
-        holder = getattr(self._local, "holder", None)
-        if holder is None:
-            holder = self._local.holder = _ThreadConnection(self._connect(), release=self._release)
-        return holder.connection
-
-    def _release(self, connection: Any) -> None:
-        with self._lock:
-            if not any(open_ is connection for open_ in self._connections):
-                return  # close() got there first
-            self._connections = [open_ for open_ in self._connections if open_ is not connection]
-        _close_quietly(connection)
-
     def _run(self, sql: str | bytes, fmt: str, parameters: Parameters | None = None) -> bytes:
         try:
-            result = self._connection().query(sql, fmt, params=parameter_values(parameters))
+            result = self._connections.get().query(sql, fmt, params=parameter_values(parameters))
         except EngineError:
             raise
         except Exception as error:
             raise EngineError.from_exception(error) from error
         return result.bytes()
-
-    def query(
-        self,
-        sql: str,
-        parameters: Parameters | None = None,
-        *,
-        settings: Mapping[str, Any] | None = None,
-    ) -> Result:
-        return Result.from_clickhouse_json(self.query_raw(sql, parameters, settings=settings))
 
     def query_raw(
         self,
@@ -211,16 +168,4 @@ class ChdbEngine(Engine):
 
     def close(self) -> None:
         """Closes every thread's connection; chDB shuts down with the last one."""
-        self._closed = True
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for connection in connections:
-            _close_quietly(connection)
-        self._local = threading.local()
-
-
-def _close_quietly(connection: Any) -> None:
-    try:
-        connection.close()
-    except Exception:  # noqa: BLE001 - closing is best effort; the process may be exiting
-        pass
+        self._connections.close_all()

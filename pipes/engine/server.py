@@ -11,7 +11,6 @@ API, so everything above the HTTP transport is exercised.
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -24,7 +23,7 @@ from pipes.engine.base import (
     Engine,
     EngineError,
     Parameters,
-    Result,
+    PerThread,
     insert_settings,
 )
 
@@ -79,35 +78,14 @@ class ServerEngine(Engine):
 
         self.url = url
         self._factory = client_factory
-        self._local = threading.local()
-        self._clients: list[Client] = []
-        self._lock = threading.Lock()
-        self._closed = False
-        first = self._client()
-        self.database = database or first.database or "default"
+        self._clients: PerThread[Client] = PerThread(self._connect, lambda client: client.close())
+        self.database = database or self._clients.get().database or "default"
 
-    def _client(self) -> Client:
-        if self._closed:
-            raise EngineError("the engine is closed")
-        client = getattr(self._local, "client", None)
-        if client is None:
-            try:
-                client = self._factory()
-            except Exception as error:
-                raise EngineError.from_exception(error) from error
-            self._local.client = client
-            with self._lock:
-                self._clients.append(client)
-        return client
-
-    def query(
-        self,
-        sql: str,
-        parameters: Parameters | None = None,
-        *,
-        settings: Mapping[str, Any] | None = None,
-    ) -> Result:
-        return Result.from_clickhouse_json(self.query_raw(sql, parameters, settings=settings))
+    def _connect(self) -> Client:
+        try:
+            return self._factory()
+        except Exception as error:
+            raise EngineError.from_exception(error) from error
 
     def query_raw(
         self,
@@ -118,7 +96,7 @@ class ServerEngine(Engine):
         settings: Mapping[str, Any] | None = None,
     ) -> bytes:
         try:
-            return self._client().raw_query(
+            return self._clients.get().raw_query(
                 sql.rstrip().rstrip(";"),
                 parameters=dict(parameters or {}),
                 settings={**QUERY_SETTINGS, **(settings or {})},
@@ -129,7 +107,7 @@ class ServerEngine(Engine):
 
     def command(self, sql: str, parameters: Parameters | None = None) -> None:
         try:
-            self._client().command(sql, parameters=dict(parameters or {}))
+            self._clients.get().command(sql, parameters=dict(parameters or {}))
         except Exception as error:
             raise EngineError.from_exception(error) from error
 
@@ -137,7 +115,7 @@ class ServerEngine(Engine):
         self, table_sql: str, columns_sql: str, column_names: Sequence[str], data: bytes, batch_rows: int
     ) -> None:
         try:
-            self._client().raw_insert(
+            self._clients.get().raw_insert(
                 table_sql,
                 column_names=list(column_names),
                 insert_block=data,
@@ -148,15 +126,4 @@ class ServerEngine(Engine):
             raise EngineError.from_exception(error) from error
 
     def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            clients, self._clients = self._clients, []
-        for client in clients:
-            try:
-                client.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
-        self._local = threading.local()
-
-
-__all__ = ["ServerEngine", "client_arguments"]
+        self._clients.close_all()

@@ -68,7 +68,11 @@ class Signalling(ChdbEngine):
         super()._insert_batch(*args, **kwargs)
 
 engine = Signalling({folder!r})
-engine.command("CREATE TABLE IF NOT EXISTS orders (tenant String, n UInt64, note String, d Date DEFAULT '2024-05-01') ENGINE = MergeTree PARTITION BY toYYYYMM(d) ORDER BY (tenant, n)")  # one partition
+# Partitioned, but every row takes the default date: the batch is in one partition.
+engine.command(
+    "CREATE TABLE IF NOT EXISTS orders (tenant String, n UInt64, note String, d Date DEFAULT '2024-05-01') "
+    "ENGINE = MergeTree PARTITION BY toYYYYMM(d) ORDER BY (tenant, n)"
+)
 if not engine.query("SELECT count() AS c FROM orders").data[0]["c"]:
     engine.insert("orders", ["tenant", "n", "note"], [["base", i, "x"] for i in range(1000)])
 rows = [[f"t{{i % 7}}", 1000 + i, "some text to make the batch heavier"] for i in range({batch})]

@@ -30,7 +30,10 @@ def test_a_query_answers_with_clickhouse_meta_data_and_statistics(chdb_engine: C
 
 def test_rows_read_counts_the_rows_scanned(chdb_engine: ChdbEngine, table_name: Callable[[str], str]) -> None:
     table = table_name("scan")
-    chdb_engine.command(f"CREATE TABLE {table} (tenant String, n UInt32) ENGINE = MergeTree ORDER BY (tenant, n) SETTINGS index_granularity = 128")
+    chdb_engine.command(
+        f"CREATE TABLE {table} (tenant String, n UInt32) ENGINE = MergeTree ORDER BY (tenant, n) "
+        "SETTINGS index_granularity = 128"
+    )
     chdb_engine.command(f"INSERT INTO {table} SELECT if(number < 5000, 'a', 'b'), number FROM numbers(10000)")
     whole = chdb_engine.query(f"SELECT count() AS c FROM {table} WHERE n % 2 = 0")
     one = chdb_engine.query(f"SELECT count() AS c FROM {table} WHERE tenant = {{t:String}} AND n % 2 = 0", {"t": "b"})
