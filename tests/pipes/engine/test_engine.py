@@ -229,3 +229,16 @@ def test_a_thread_that_ends_closes_its_connection(chdb_engine: ChdbEngine) -> No
     assert answers == list(range(20))
     assert chdb_engine.connection_count <= before
     assert chdb_engine.query("SELECT 1 AS x").data == [{"x": 1}]
+
+
+def test_a_process_may_move_to_another_folder_once_the_first_is_closed(tmp_path: Path) -> None:
+    done = run_python(
+        f"""
+        from pipes.engine import ChdbEngine
+        first = ChdbEngine({str(tmp_path / "one")!r})
+        first.close()
+        second = ChdbEngine({str(tmp_path / "two")!r})
+        print(second.query("SELECT 2 AS x").data)
+        """
+    )
+    assert done.stdout.strip() == "[{'x': 2}]", done.stderr
