@@ -269,9 +269,15 @@ class Engine(ABC):
 
     @abstractmethod
     def _insert_batch(
-        self, table_sql: str, columns_sql: str, column_names: Sequence[str], data: bytes, batch_rows: int
+        self,
+        table_sql: str,
+        columns_sql: str,
+        column_names: Sequence[str],
+        data: bytes,
+        batch_rows: int,
+        fmt: str = "JSONCompactEachRow",
     ) -> None:
-        """One INSERT of JSONCompactEachRow ``data`` into ``table_sql`` (already quoted)."""
+        """One INSERT of ``data`` in ClickHouse input format ``fmt`` into ``table_sql`` (quoted)."""
 
     def insert(
         self,
@@ -294,6 +300,25 @@ class Engine(ABC):
             self._insert_batch(table_sql, columns_sql, column_names, encode_rows(batch), batch_rows)
             sent += len(batch)
         return sent
+
+    def insert_raw(
+        self,
+        table: str,
+        column_names: Sequence[str],
+        data: bytes,
+        *,
+        fmt: str = "JSONEachRow",
+        max_rows: int = 1_048_576,
+        database: str | None = None,
+    ) -> None:
+        """One INSERT of ``data`` already in a ClickHouse input format (NDJSON as received,
+        CSV …), parsed by ClickHouse itself: columns missing from a line take their DEFAULT.
+        Up to ``max_rows`` rows stay in one block (see ``insert_settings``)."""
+        if not column_names:
+            raise ValueError("an insert needs column names")
+        table_sql = qualified(table, database or self.database)
+        columns_sql = ", ".join(quote_identifier(name) for name in column_names)
+        self._insert_batch(table_sql, columns_sql, column_names, data, max_rows, fmt)
 
     def table_exists(self, name: str, database: str | None = None) -> bool:
         result = self.query(

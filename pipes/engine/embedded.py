@@ -158,11 +158,19 @@ class ChdbEngine(Engine):
         self._run(sql, "TSV", parameters)
 
     def _insert_batch(
-        self, table_sql: str, columns_sql: str, column_names: Sequence[str], data: bytes, batch_rows: int
+        self,
+        table_sql: str,
+        columns_sql: str,
+        column_names: Sequence[str],
+        data: bytes,
+        batch_rows: int,
+        fmt: str = "JSONCompactEachRow",
     ) -> None:
+        if not fmt.isalnum():
+            raise ValueError(f"not a ClickHouse format name: {fmt!r}")
         statement = (
             f"INSERT INTO {table_sql} ({columns_sql})"
-            f"{settings_clause(insert_settings(batch_rows))}\nFORMAT JSONCompactEachRow\n"
+            f"{settings_clause(insert_settings(batch_rows))}\nFORMAT {fmt}\n"
         )
         self._run(statement.encode() + data, "TSV")  # chDB takes bytes: no copy through str
 

@@ -112,7 +112,13 @@ class ServerEngine(Engine):
             raise EngineError.from_exception(error) from error
 
     def _insert_batch(
-        self, table_sql: str, columns_sql: str, column_names: Sequence[str], data: bytes, batch_rows: int
+        self,
+        table_sql: str,
+        columns_sql: str,
+        column_names: Sequence[str],
+        data: bytes,
+        batch_rows: int,
+        fmt: str = "JSONCompactEachRow",
     ) -> None:
         try:
             self._clients.get().raw_insert(
@@ -120,7 +126,7 @@ class ServerEngine(Engine):
                 column_names=list(column_names),
                 insert_block=data,
                 settings=insert_settings(batch_rows),
-                fmt="JSONCompactEachRow",
+                fmt=fmt,
             )
         except Exception as error:
             raise EngineError.from_exception(error) from error

@@ -242,3 +242,16 @@ def test_a_process_may_move_to_another_folder_once_the_first_is_closed(tmp_path:
         """
     )
     assert done.stdout.strip() == "[{'x': 2}]", done.stderr
+
+
+def test_insert_raw_lets_clickhouse_parse_ndjson(chdb_engine: ChdbEngine, table_name: Callable[[str], str]) -> None:
+    table = table_name("raw")
+    chdb_engine.command(f"CREATE TABLE {table} (tenant String, n UInt32 DEFAULT 7, at DateTime) ENGINE = MergeTree ORDER BY tenant")
+    ndjson = b'{"tenant": "a", "n": 1, "at": "2024-01-02T03:04:05Z"}\n{"tenant": "b", "at": 1704164645}\n'
+    chdb_engine.insert_raw(table, ["tenant", "n", "at"], ndjson)
+    assert chdb_engine.query(f"SELECT tenant, n, toString(at) AS at FROM {table} ORDER BY tenant").data == [
+        {"tenant": "a", "n": 1, "at": "2024-01-02 03:04:05"},
+        {"tenant": "b", "n": 7, "at": "2024-01-02 03:04:05"},
+    ]
+    with pytest.raises(ValueError):
+        chdb_engine.insert_raw(table, ["tenant"], b"", fmt="JSONEachRow; DROP TABLE x")
