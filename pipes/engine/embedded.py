@@ -9,9 +9,13 @@ Facts of chdb 4.4 (chdb-core 26.9) that shape this module, checked on this machi
 - The folder is locked (``<folder>/status``): a second process gets "Cannot lock file
   …/status". ``DataFolderInUse`` says so in words, with the owner's pid when the file has it.
 - Connections are independent sessions (their own ``USE`` and settings) and run queries in
-  parallel; one connection shared by several threads is not safe. Hence one connection per
-  thread, made on the thread's first call.
+  parallel. One connection shared by threads is not safe: some queries fail ("Substitution
+  `x` is not set") and some run with another thread's parameters, answering for another
+  tenant. Hence one connection per thread, made on the thread's first call.
 - Query results carry ClickHouse's statistics; ``FORMAT JSON`` puts them in the body.
+- chDB's ``default`` database is an "Overlay" database; the engine keeps its tables in an
+  Atomic database of its own (``panes``), where EXCHANGE TABLES and RENAME are atomic.
+- No transactions ("Transactions are not supported").
 """
 from __future__ import annotations
 
