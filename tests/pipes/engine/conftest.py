@@ -2,7 +2,7 @@
 
 chDB runs one embedded ClickHouse per process, on one data folder, and a folder belongs to one
 process. So the engine is session-scoped, on a temporary folder of its own: under pytest-xdist
-each worker is a process and gets its own folder. Tests that need a fresh process (restarts, a
+each worker is a process and gets its own folder (config.test_settings makes it). Tests that need a fresh process (restarts, a
 kill during ingestion, a second owner) start subprocesses on folders of their own.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from pipes.engine import ChdbEngine
 
@@ -28,8 +29,11 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture(scope="session")
-def chdb_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChdbEngine]:
-    engine = ChdbEngine(tmp_path_factory.mktemp("chdb"), database="engine_tests")
+def chdb_engine() -> Iterator[ChdbEngine]:
+    """An engine on this process's data folder (the host's own, settings.PIPES_ENGINE_URL: a
+    process may open one folder only), in a database of its own."""
+    folder = settings.PIPES_ENGINE_URL.removeprefix("chdb://")
+    engine = ChdbEngine(folder, database="engine_tests")
     yield engine
     engine.close()
 
