@@ -299,6 +299,8 @@ PIPES_MAX_ROWS = env.int("PIPES_MAX_ROWS", default=100_000)
 # The built-in host's ClickHouse: chDB in-process on a data folder (one process owns it), or a
 # ClickHouse server, e.g. clickhouse://user:password@host:8123/panes. Opened on first use.
 PIPES_ENGINE_URL = env.str("PIPES_ENGINE_URL", default=f"chdb://{DATA_DIR / 'clickhouse'}")
+# Where `manage.py pipes_deploy` keeps the deployed Tinybird project's datafiles (the catalogue).
+PIPES_PROJECT_DIR = Path(env.str("PIPES_PROJECT_DIR", default=str(DATA_DIR / "tinybird")))
 
 LOGGING = {
     "version": 1,

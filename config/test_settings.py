@@ -5,6 +5,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 os.environ["PANES_ENV_FILE"] = ""  # never pick up a developer's .env
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789")
@@ -25,6 +26,7 @@ if not os.environ.get("PIPES_ENGINE_URL"):
     _engine_folder = tempfile.mkdtemp(prefix="panes-chdb-")
     atexit.register(shutil.rmtree, _engine_folder, ignore_errors=True)
     PIPES_ENGINE_URL = f"chdb://{_engine_folder}"
+    PIPES_PROJECT_DIR = Path(_engine_folder) / "tinybird"
 # Tests that need no real chart host use the reserved example.com as a remote one; those that
 # need a test signing-key variable or another host allow it with a settings override.
 PANES_ALLOWED_API_HOSTS = [*PANES_ALLOWED_API_HOSTS, "https://api.example.com"]  # noqa: F405
