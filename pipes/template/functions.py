@@ -392,6 +392,22 @@ def _builtin(python: Callable[..., object]) -> Function:
     return function
 
 
+def _scalar_str(value: object) -> str:
+    # str() of a list or dict could be made enormous by one call; scalars only
+    if isinstance(value, (list, tuple, dict, range)):
+        raise TemplateError("str() takes a string, a number or a date")
+    return str(value)
+
+
+def _sum(values: object) -> object:
+    # numbers only: sum() of lists concatenates them, quadratically
+    if not isinstance(values, (list, tuple, range)) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+    ):
+        raise TemplateError("sum() takes a list of numbers")
+    return sum(values)
+
+
 def _range(r: Renderer, *args: object) -> range:
     bounds = [b for b in (unwrap(a) for a in args) if isinstance(b, int) and not isinstance(b, bool)]
     if len(bounds) != len(args) or not 1 <= len(bounds) <= 3:
@@ -425,9 +441,9 @@ FUNCTIONS: dict[str, Function] = {
     "round": _builtin(round),
     "int": _builtin(int),
     "float": _builtin(float),
-    "str": _builtin(str),
+    "str": _builtin(_scalar_str),
     "bool": _builtin(bool),
-    "sum": _builtin(sum),
+    "sum": _builtin(_sum),
     "range": _range,
 }
 

@@ -192,6 +192,7 @@ class Renderer:
         self.write(f"{{{key}:{param.type}}}")
 
     def emit(self, value: object, source: str) -> None:
+        self.check_items(value)
         if isinstance(value, Param):
             self.bind(value)
         elif isinstance(value, Sql):
@@ -270,7 +271,9 @@ class Renderer:
             if len(node.targets) == 1:
                 self.locals[node.targets[0]] = item
             else:
-                parts = unwrap(item)
+                if isinstance(item, Param):
+                    raise TemplateError(f"Cannot unpack a parameter into several names (line {node.line})")
+                parts = item
                 if not isinstance(parts, (list, tuple)) or len(parts) != len(node.targets):
                     raise TemplateError(f"Cannot unpack {len(node.targets)} names in {{% for %}} (line {node.line})")
                 for target, part in zip(node.targets, parts):
@@ -300,7 +303,7 @@ class Renderer:
     def eval(self, node: ast.expr) -> object:
         self.tick()
         if isinstance(node, ast.Constant):
-            return node.value
+            return self.check_size(node.value)
         if isinstance(node, ast.Name):
             return self.lookup(node.id)
         if isinstance(node, ast.Call):
@@ -338,9 +341,9 @@ class Renderer:
 
     @staticmethod
     def hashable(value: object) -> object:
-        value = unwrap(value)
-        if isinstance(value, (list, dict)):
-            raise TemplateError("A dictionary key must be a string or a number")
+        if not isinstance(value, (str, int, float, bool)) or value is None:
+            # not a param either: its value would leave the dict as a plain constant
+            raise TemplateError("A dictionary key must be a string or a number of the template")
         return value
 
     def call(self, node: ast.Call) -> object:
@@ -387,7 +390,9 @@ class Renderer:
                 raise self.undefined(arg)
             if isinstance(arg, Sql):
                 raise TemplateError("SQL built by a template function cannot be used in an expression")
-        plain = [unwrap(arg) for arg in args]
+        params: list[Param] = []
+        self.check_items(args)
+        plain = [self.strip(arg, params, 0) for arg in args]
         try:
             result = function(*plain)
         except TypeError as exc:
@@ -395,11 +400,48 @@ class Renderer:
         except (ValueError, OverflowError, ArithmeticError) as exc:
             raise TemplateError(f"Error in template expression: {exc}") from None
         self.check_size(result)
-        params = [arg for arg in args if isinstance(arg, Param)]
         if not params:
             return result
         names = [p.name for p in params if p.name]
         return Param(result, self.result_type(result, params), names[0] if names else None, any(p.secret for p in params))
+
+    def check_items(self, value: object) -> None:
+        """TemplateError if ``value`` holds more than ``max_length`` items in all, counting
+        nested lists as often as they appear (``[[1] * 10**6] * 10**6`` is small to build and
+        enormous to walk or write)."""
+        budget = self.limits.max_length
+        stack: list[object] = [value]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, Param):
+                current = current.value
+            if isinstance(current, dict):
+                current = list(current.values())
+            if isinstance(current, (list, tuple)):
+                budget -= len(current)
+                if budget < 0:
+                    raise TemplateError("Value too large in template expression")
+                stack.extend(item for item in current if isinstance(item, (list, tuple, dict, Param)))
+
+    def strip(self, value: object, params: list[Param], depth: int) -> object:
+        """``value`` with every Param in it (also inside lists and dicts) replaced by its value,
+        the Params collected in ``params``: a result computed from a list holding a param is
+        itself a param, so no request value leaves as a plain constant."""
+        if depth > 100:
+            raise TemplateError("Template too complex: value nested too deeply")
+        if isinstance(value, Param):
+            params.append(value)
+            return value.value
+        if isinstance(value, (Sql, Undefined)):
+            raise TemplateError("This value cannot be used in an expression")
+        if isinstance(value, (list, tuple)):
+            if not any(isinstance(item, (Param, Sql, Undefined, list, tuple, dict)) for item in value):
+                return value
+            items = [self.strip(item, params, depth + 1) for item in value]
+            return items if isinstance(value, list) else tuple(items)
+        if isinstance(value, dict):
+            return {key: self.strip(item, params, depth + 1) for key, item in value.items()}
+        return value
 
     def result_type(self, value: object, params: list[Param]) -> str:
         if isinstance(value, bool):

@@ -140,3 +140,40 @@ def test_a_request_value_is_never_code():
     assert rendered.sql == "{p_1:String}"
     assert rendered.parameters == {"p_1": "__import__('os').system('true')"}
     assert render("{{ String(x) }}", {"x": "{{ 1 + 1 }}{% if 1 %}"}).parameters == {"p_1": "{{ 1 + 1 }}{% if 1 %}"}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ str([[1] * 1000000] * 1000000) }}",
+        "{{ sum([[1] * 1000000] * 1000, []) }}",
+        "{{ " + "9" * 4000 + " }}",
+        "{% set a = [] %}{% for i in range(100000) %}{% set a = [a] %}{% end %}{{ len(a + a) }}",
+    ],
+)
+def test_builtins_cannot_blow_up(template):
+    start = time.monotonic()
+    with pytest.raises(TemplateError):
+        render(template)
+    assert time.monotonic() - start < 3
+
+
+def test_a_param_inside_a_list_stays_a_param():
+    assert render("{{ max([Int32(a, 1), 5]) }}", {"a": "9"}).parameters == {"p_1": 9}
+    assert render("{% if 'x' in [String(a)] %}yes{% end %}", {"a": "x"}).sql == "yes"
+    assert render("{{ [String(a), 'b'] }}", {"a": "x"}).sql == "[{p_1:String}, 'b']"
+    assert render("{{ {'k': String(a)}['k'] }}", {"a": "x"}).sql == "{p_1:String}"
+    assert render("{{ ['a', 'b'][Int32(i, 0)] }}", {"i": "1"}).parameters == {"p_1": "b"}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ str([String(a)]) }}",
+        "{% set d = {String(a): 1} %}{% for k in d %}{{ k }}{% end %}",
+        "{% for k, v in Array(a) %}{{ k }}{% end %}",
+    ],
+)
+def test_a_request_value_cannot_be_laundered_into_a_constant(template):
+    with pytest.raises(TemplateError):
+        render(template, {"a": "xy"})
