@@ -5,10 +5,29 @@
     'SELECT * FROM t WHERE c = {p_1:String} LIMIT {p_2:Int32}'
     >>> rendered.parameters
     {'p_1': 'x', 'p_2': 5}
+    >>> rendered.text_parameters()  # as chDB's params= and ClickHouse's HTTP param_<name> take them
+    {'p_1': 'x', 'p_2': '5'}
 
 Written from Tinybird's public documentation (template functions, query parameters, advanced
 templates) with Tornado's template syntax; it neither copies nor uses Tinybird's own renderer.
-A pure module: no Django, no ClickHouse connection, no environment.
+A pure module: no Django, no ClickHouse connection, no environment (secrets come from the
+``secrets`` callback). Modules: ``parser`` (text -> checked tree), ``render`` (the interpreter),
+``functions`` (what a template may call), ``types`` (request strings -> typed values, literals),
+``declared`` (the params a template declares), ``errors``.
+
+Choices where the public docs are silent:
+- Every value that comes from a param (request, default, fixed param, secret) is bound as
+  ``{p_N:Type}``, defaults included, so the SQL text depends only on control flow
+  (``defined()``, ``if``, loop counts), never on what a value contains. Constants written in
+  the template are inlined as escaped literals. A param written inside quotes is an error.
+- A param absent, empty (``?x=``) or None is not ``defined()``; a typed function then uses its
+  default, or writes ``NULL`` when it has none; ``required=True`` makes it a 400.
+- A bare ``{{ name }}`` is a String param; a name neither passed nor set is false in an ``if``
+  and an error naming it anywhere its value is needed.
+- ``{% set x = … %}`` shadows a request param named ``x`` (Tornado's local variables).
+- A repeated param (a list) gives its last value to a scalar function and all of them to Array().
+- DateTime64 binds as ``DateTime64(6)``; arithmetic on params binds as Int64 (Int256 when an
+  operand is 64-bit unsigned or wider), Float64, String or Bool.
 """
 from __future__ import annotations
 

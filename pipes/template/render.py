@@ -26,7 +26,9 @@ from .functions import FUNCTIONS, MISSING, NAME_FUNCTIONS, Ref
 from .parser import Expr, For, If, Node, Set, Text, parse
 from .values import Param, Sql, Undefined, unwrap
 
-RequestValue = str | list[str] | None
+# A request value: a string, a list of them for a repeated param, None for a param declared but
+# not sent; fixed params from a token may also be JSON numbers or booleans.
+RequestValue = str | int | float | bool | list[str] | None
 SecretLookup = Callable[[str], str | None]
 
 
@@ -295,7 +297,8 @@ class Renderer:
             raw = self.values[name]
             if isinstance(raw, list):
                 raw = raw[-1] if raw else None
-            return Param(raw, "String", name)
+            # fixed params from a token may be JSON numbers: a String param holds their text
+            return Param(None if raw is None else types.parse_scalar(raw, "String", name), "String", name)
         if name in FUNCTIONS:
             raise TemplateError(f"'{name}' is a function: call it")
         return Undefined(name)

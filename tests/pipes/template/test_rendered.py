@@ -89,3 +89,11 @@ def test_renders_in_threads_do_not_share_state():
 
     with ThreadPoolExecutor(4) as pool:
         assert all(pool.map(one, range(200)))
+
+
+def test_the_module_examples_hold():
+    import doctest
+
+    import pipes.template
+
+    assert doctest.testmod(pipes.template).failed == 0

@@ -210,3 +210,11 @@ def test_a_bare_name_is_a_string_param():
 
 def test_a_bare_name_declared_but_not_sent_is_null():
     assert render("({{ d }} IS NULL OR x >= {{ d }})", {"d": None}).sql == "(NULL IS NULL OR x >= NULL)"
+
+
+def test_fixed_params_may_be_json_numbers_and_booleans():
+    assert one("{{ Int32(company_id) }}", {"company_id": 42})[1] == 42
+    assert one("{{ String(company_id) }}", {"company_id": 42})[1] == "42"
+    assert one("{{ company_id }}", {"company_id": 42})[1:] == ("42", "String")
+    assert one("{{ Boolean(flag) }}", {"flag": False})[1] is False
+    assert render("{% if defined(n) %}yes{% end %}", {"n": 0}).sql == "yes"
