@@ -161,6 +161,8 @@ def _check(node: ast.AST, line: int, depth: int) -> None:
                 raise TemplateError(f"Forbidden in templates (line {line}): ** arguments")
             if kw.arg.startswith("__"):
                 raise TemplateError(f"Forbidden name '{kw.arg}' (line {line})")
+    elif isinstance(node, ast.Dict) and any(key is None for key in node.keys):
+        raise TemplateError(f"Forbidden in templates (line {line}): ** unpacking")
     elif isinstance(node, ast.Constant) and not isinstance(node.value, (str, int, float, bool, type(None))):
         raise TemplateError(f"Forbidden constant (line {line}): {type(node.value).__name__}")
     for child in ast.iter_child_nodes(node):

@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from . import types
@@ -205,7 +206,7 @@ class Renderer:
                     self.write(part)
         elif isinstance(value, Undefined):
             raise self.undefined(value)
-        elif isinstance(value, (list, tuple)) and any(isinstance(item, (Param, Sql, Undefined)) for item in value):
+        elif isinstance(value, (list, tuple)) and self.holds_values(value):
             self.write("[")
             for index, item in enumerate(value):
                 if index:
@@ -216,6 +217,21 @@ class Renderer:
             raise TemplateError(f"'{source}' is a range and cannot be written into SQL")
         else:
             self.write(types.literal(value))
+
+    @staticmethod
+    def holds_values(value: list[object] | tuple[object, ...]) -> bool:
+        """Whether ``value`` holds a Param, Sql or Undefined, at any depth: then it is written
+        item by item, each bound, instead of as one literal."""
+        stack: list[object] = list(value)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, (Param, Sql, Undefined)):
+                return True
+            if isinstance(item, (list, tuple)):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+        return False
 
     @staticmethod
     def undefined(value: Undefined) -> TemplateError:
@@ -335,8 +351,9 @@ class Renderer:
             return items if isinstance(node, ast.List) else tuple(items)
         if isinstance(node, ast.Dict):
             return {
-                self.hashable(self.eval(key)) if key is not None else None: self.eval(value)
+                self.hashable(self.eval(key)): self.eval(value)
                 for key, value in zip(node.keys, node.values)
+                if key is not None  # the parser refuses {**d}
             }
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
@@ -501,11 +518,27 @@ class Renderer:
                 b = None if isinstance(right, Undefined) else unwrap(right)
                 outcome: object = (a is b) if isinstance(op, ast.Is) else (a is not b)
             else:
-                outcome = self.derive(_CMPOPS[type(op)], (left, right))
+                outcome = self.derive(_CMPOPS[type(op)], self.comparable(left, right))
             if not self.truth(outcome):
                 return outcome
             result, left = outcome, right
         return result
+
+    @staticmethod
+    def comparable(left: object, right: object) -> tuple[object, object]:
+        """``Date(d) > '2024-01-01'``: a date compared with a string reads the string as a date."""
+        a, b = unwrap(left), unwrap(right)
+        if isinstance(a, date) and isinstance(b, str):
+            return left, Renderer.as_date_like(a, b)
+        if isinstance(b, date) and isinstance(a, str):
+            return Renderer.as_date_like(b, a), right
+        return left, right
+
+    @staticmethod
+    def as_date_like(example: date, text: str) -> object:
+        if isinstance(example, datetime):
+            return types.parse_datetime(text, "DateTime64", None)
+        return types.parse_date(text, None)
 
     def subscript(self, node: ast.Subscript) -> object:
         container = self.eval(node.value)

@@ -39,6 +39,7 @@ from pipes.template import Limits, TemplateError, render
         ("{{ (y := 1) }}", ":="),
         ("{{ max(*[1, 2]) }}", r"\* arguments"),
         ("{{ dict(**{'a': 1}) }}", r"\*\* arguments"),
+        ("{{ { **{1: 2} } }}", r"\*\* unpacking"),
         ("{{ b'bytes' }}", "Forbidden constant"),
         ("{{ 1j }}", "Forbidden constant"),
         ("{{ ... }}", "Forbidden constant"),
@@ -177,3 +178,7 @@ def test_a_param_inside_a_list_stays_a_param():
 def test_a_request_value_cannot_be_laundered_into_a_constant(template):
     with pytest.raises(TemplateError):
         render(template, {"a": "xy"})
+
+
+def test_a_param_deep_inside_a_list_is_bound_too():
+    assert render("{{ [[String(a)], 1] }}", {"a": "x"}).sql == "[[{p_1:String}], 1]"

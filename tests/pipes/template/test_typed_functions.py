@@ -218,3 +218,13 @@ def test_fixed_params_may_be_json_numbers_and_booleans():
     assert one("{{ company_id }}", {"company_id": 42})[1:] == ("42", "String")
     assert one("{{ Boolean(flag) }}", {"flag": False})[1] is False
     assert render("{% if defined(n) %}yes{% end %}", {"n": 0}).sql == "yes"
+
+
+def test_dates_compare_with_date_strings():
+    template = "{% if Date(d, '2024-01-01') >= '2024-06-01' %}late{% else %}early{% end %}"
+    assert render(template, {"d": "2024-07-01"}).sql == "late"
+    assert render(template).sql == "early"
+    assert render("{% if '2024-01-02 00:00:00' > DateTime(t) %}y{% end %}", {"t": "2024-01-01"}).sql == "y"
+    assert render("{% if Date(a) < Date(b) %}y{% end %}", {"a": "2024-01-01", "b": "2024-01-02"}).sql == "y"
+    with pytest.raises(TemplateError, match="Date"):
+        render("{% if Date(d) > 'soon' %}y{% end %}", {"d": "2024-01-01"})
