@@ -111,7 +111,7 @@ def typed(type_name: str) -> Function:
                     f"Invalid value '{value}' for parameter '{ref.label()}': it must be one of {shown}",
                     param=ref.name,
                 )
-        return Param(value, ch_type, ref.name)
+        return Param(value, ch_type, ref.name, isinstance(ref.raw, Param) and ref.raw.secret)
 
     function.__name__ = type_name
     return function

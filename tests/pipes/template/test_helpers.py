@@ -165,3 +165,9 @@ def test_builtins():
 def test_a_function_used_as_a_value_is_an_error():
     with pytest.raises(TemplateError, match="'len' is a function"):
         render("{{ len }}")
+
+
+def test_a_secret_stays_a_secret_through_expressions():
+    rendered = render("{{ String(tb_secret('K')) }} {{ tb_secret('K') + '@host' }}", secrets={"K": "pw"}.get)
+    assert rendered.parameters == {"p_1": "pw", "p_2": "pw@host"}
+    assert rendered.secrets == {"p_1", "p_2"}
