@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pipes.datafiles.model import Column, DatafileError, Datasource, Engine
+from pipes.datafiles.model import Column, DatafileError, Datasource, Engine, Index
 
 # Engines whose parameters come from ENGINE_* settings; anything else fails the deploy by name.
 MERGE_TREE_ENGINES = (
@@ -81,6 +81,14 @@ def column_definition(column: Column) -> str:
         codec = column.codec.strip()
         parts.append(codec if codec.upper().startswith("CODEC(") else f"CODEC({codec})")
     return " ".join(parts)
+
+
+def index_definition(index: Index) -> str:
+    """One INDEXES line in CREATE TABLE: ``INDEX name expr TYPE type GRANULARITY n``."""
+    return (
+        f"INDEX {quote_identifier(index.name)} {index.expr.strip()} "
+        f"TYPE {index.type.strip()} GRANULARITY {index.granularity}"
+    )
 
 
 def _require(datasource: Datasource, value: str | None, what: str) -> str:
@@ -166,10 +174,15 @@ def create_table(
     database: str | None = None,
     if_not_exists: bool = False,
 ) -> str:
-    """CREATE TABLE for a datasource; ``name`` overrides the table name (for staging copies)."""
+    """CREATE TABLE for a datasource, with its INDEXES as data-skipping indexes; ``name``
+    overrides the table name (for staging copies)."""
     if not datasource.columns:
         raise DatafileError(datasource.origin, "SCHEMA has no columns")
-    columns = ",\n".join(f"    {column_definition(column)}" for column in datasource.columns)
+    if datasource.indexes and datasource.engine.name == "Null":
+        raise DatafileError(datasource.indexes[0].origin, "ENGINE Null takes no INDEXES")
+    definitions = [column_definition(column) for column in datasource.columns]
+    definitions += [index_definition(index) for index in datasource.indexes]
+    columns = ",\n".join(f"    {definition}" for definition in definitions)
     exists = " IF NOT EXISTS" if if_not_exists else ""
     target = qualified(name or datasource.name, database)
     return f"CREATE TABLE{exists} {target}\n(\n{columns}\n)\n{engine_clause(datasource)}"
@@ -316,6 +329,7 @@ __all__ = [
     "drop_table",
     "engine_clause",
     "exchange_tables",
+    "index_definition",
     "key_expression",
     "qualified",
     "quarantine_columns",
