@@ -97,3 +97,23 @@ def test_the_module_examples_hold():
     import pipes.template
 
     assert doctest.testmod(pipes.template).failed == 0
+
+
+def test_the_existing_placeholder_pipes_render():
+    # the shapes of tests/pipes/test_sql.py and of the demo's pipes
+    rendered = render("SELECT '5%' WHERE x LIKE 'a%' AND y = {{ y }}", {"y": "v"})
+    assert rendered.sql == "SELECT '5%' WHERE x LIKE 'a%' AND y = {p_1:String}"
+    rendered = render("SELECT 1 WHERE a = {{a}} AND b = {{  b }} AND c = {{ a }}", {"a": "1", "b": "2"})
+    assert rendered.sql == "SELECT 1 WHERE a = {p_1:String} AND b = {p_2:String} AND c = {p_3:String}"
+    assert rendered.parameters == {"p_1": "1", "p_2": "2", "p_3": "1"}
+    dates = "({{ date_from }} IS NULL OR date >= {{ date_from }}) AND ({{ date_to }} IS NULL OR date <= {{ date_to }})"
+    rendered = render(
+        "SELECT date, sum(amount) FROM orders WHERE company_id = {{ company_id }} AND " + dates + " GROUP BY date",
+        {"company_id": "acme", "date_from": "2024-01-01", "date_to": None},
+    )
+    assert rendered.sql == (
+        "SELECT date, sum(amount) FROM orders WHERE company_id = {p_1:String} AND "
+        "({p_2:String} IS NULL OR date >= {p_3:String}) AND (NULL IS NULL OR date <= NULL) GROUP BY date"
+    )
+    with pytest.raises(TemplateError, match="inside quotes"):
+        render("SELECT 1 WHERE c = '{{ company_id }}'", {"company_id": "x"})
