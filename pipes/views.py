@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent
 from django.db import DatabaseError, DataError
@@ -17,8 +18,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
 
-from . import throttle
-from .auth import AuthError, NotConfigured, authenticate, could_read, scope_for
+from . import catalogue, endpoint, throttle
+from .auth import AuthError, Credential, NotConfigured, authenticate, could_read, scope_for
+from .engine import runtime
+from .datafiles import Pipe as DeployedPipe
+from .datafiles import Project
 from .models import Pipe
 from .query import RENDERERS, ParamError, PipeMisconfigured, execute, resolve_params
 
@@ -37,20 +41,26 @@ def error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """CORS preflight and headers, GET only, no-store, and every failure as a JSON error."""
+def api(
+    view: Callable[..., HttpResponse] | None = None, *, methods: tuple[str, ...] = ("GET", "HEAD")
+) -> Any:
+    """CORS preflight and headers, ``methods`` only (GET by default), no-store, and every failure
+    as a JSON error. Use as ``@api`` or ``@api(methods=(...))``."""
+    if view is None:
+        return lambda inner: api(inner, methods=methods)
+    allowed = ", ".join(m for m in (*methods, "OPTIONS") if m != "HEAD")
 
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
-            response["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            response["Access-Control-Allow-Methods"] = allowed
             response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
             response["Access-Control-Max-Age"] = "86400"
-        elif request.method not in ("GET", "HEAD"):
-            response = error(405, f"method {request.method} is not allowed: use GET")
-            response["Allow"] = "GET, OPTIONS"
+        elif request.method not in methods:
+            response = error(405, f"method {request.method} is not allowed: use {allowed.removesuffix(', OPTIONS')}")
+            response["Allow"] = allowed
         else:
             response = _answer(view, request, *args, **kwargs)
         response["Access-Control-Allow-Origin"] = "*"
@@ -69,6 +79,8 @@ def _answer(view: Callable[..., HttpResponse], request: HttpRequest, *args, **kw
         return error(403, str(exc))
     except ParamError as exc:
         return error(400, str(exc))
+    except endpoint.RequestError as exc:
+        return JsonResponse(exc.payload, status=exc.status)
     except TooManyFieldsSent:
         return error(400, "too many query parameters")
     except SuspiciousOperation:  # Django refused to parse the request; it is the caller's fault
@@ -76,7 +88,7 @@ def _answer(view: Callable[..., HttpResponse], request: HttpRequest, *args, **kw
     except NotConfigured as exc:
         logger.error("pipes: %s", exc)  # names the variable, never its value
         return error(503, NO_ADMIN_TOKEN)
-    except PipeMisconfigured as exc:
+    except (PipeMisconfigured, endpoint.PipeMisconfigured) as exc:
         logger.error("pipes: %s is misconfigured: %s", request.path, exc)
         return error(500, f"the pipe is misconfigured: {exc}")
     except DataError as exc:
@@ -98,7 +110,18 @@ def token_from(request: HttpRequest) -> str | None:
         if scheme.lower() != "bearer" or not value.strip():
             raise AuthError("use Authorization: Bearer <token>")
         return value.strip()
+    if request.method == "POST" and "token" in request.POST:
+        return request.POST.get("token")
     return request.GET.get("token")
+
+
+def request_params(request: HttpRequest) -> dict[str, list[str]]:
+    """The query string's params, and on POST the form body's over them (the form clients send
+    when the query string grows too long), as lists per key."""
+    params = dict(request.GET.lists())
+    if request.method == "POST":
+        params.update(request.POST.lists())
+    return params
 
 
 def describe(pipe: Pipe) -> dict:
@@ -130,11 +153,14 @@ def pipe_list(request: HttpRequest) -> HttpResponse:
     credential = authenticate(token_from(request))
     if not credential.is_admin:
         raise AuthError("the pipe listing needs the workspace admin token")
-    pipes = Pipe.objects.prefetch_related("params").order_by("name")
-    return JsonResponse({"pipes": [describe(pipe) for pipe in pipes]})
+    project = catalogue.current()
+    deployed = [endpoint.describe(pipe) for pipe in project.pipes.values()] if project else []
+    names = {pipe["name"] for pipe in deployed}
+    legacy = [describe(pipe) for pipe in Pipe.objects.prefetch_related("params").order_by("name") if pipe.name not in names]
+    return JsonResponse({"pipes": sorted(deployed + legacy, key=lambda pipe: str(pipe["name"]))})
 
 
-@api
+@api(methods=("GET", "HEAD", "POST"))
 @gzip_page  # rows compress ~5x; nothing from the request is echoed in a body, so BREACH has no probe
 def pipe_data(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     credential = authenticate(token_from(request))
@@ -142,6 +168,26 @@ def pipe_data(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         response = error(429, f"rate limit exceeded: {credential.rps} requests per second")
         response["Retry-After"] = "1"
         return response
+    project = catalogue.current()
+    deployed = endpoint.endpoint_of(project, name)
+    if project is not None and deployed is not None:
+        return _deployed_data(request, credential, project, deployed, fmt)
+    return _legacy_data(request, credential, name, fmt)
+
+
+def _deployed_data(
+    request: HttpRequest, credential: Credential, project: Project, pipe: DeployedPipe, fmt: str
+) -> HttpResponse:
+    scope = scope_for(credential, pipe.name, endpoint.pipe_id(pipe.name))
+    values = endpoint.request_values(request_params(request), scope.fixed_params)
+    query = endpoint.compose(project, pipe, values)
+    engine = runtime.engine()
+    if fmt == "json":
+        return JsonResponse(endpoint.run_json(engine, query).as_json())
+    return HttpResponse(endpoint.run_raw(engine, query, fmt), content_type=endpoint.FORMATS[fmt][1])
+
+
+def _legacy_data(request: HttpRequest, credential: Credential, name: str, fmt: str) -> HttpResponse:
     candidates = list(Pipe.objects.filter(Q(name=name) | Q(pipe_id=name)).prefetch_related("params"))
     pipe = next((p for p in candidates if p.name == name), candidates[0] if candidates else None)
     if pipe is None:
@@ -150,8 +196,10 @@ def pipe_data(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
             raise ApiError(404, f"pipe {name} does not exist")
         raise AuthError("the token has no PIPES:READ scope for this pipe")
     scope = scope_for(credential, pipe.name, pipe.pipe_id)
+    if fmt not in RENDERERS:
+        raise ApiError(400, f"the {fmt} format is served for deployed Tinybird pipes only")
     declared = list(pipe.params.all())
-    values = resolve_params(declared, dict(request.GET.lists()), scope.fixed_params)
+    values = resolve_params(declared, request_params(request), scope.fixed_params)
     result = execute(pipe, declared, values)
     render, content_type = RENDERERS[fmt]
     response = HttpResponse(render(result), content_type=content_type)
@@ -163,4 +211,4 @@ def pipe_data(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
 @api
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:
     authenticate(token_from(request))  # a bad token gets its 403 first, whatever the path
-    raise ApiError(404, "not found: read a pipe at /v0/pipes/<name>.json, .csv or .ndjson")
+    raise ApiError(404, "not found: read a pipe at /v0/pipes/<name>.json, .csv, .ndjson or .parquet")
