@@ -115,7 +115,17 @@ def parameter_values(parameters: Parameters | None) -> dict[str, str]:
     escaped (not quoted), None as ``\\N``, arrays and tuples as quoted literals, dates ISO."""
     if not parameters:
         return {}
-    return {name: format_bind_value(value) for name, value in parameters.items()}
+    return {name: _bind_text(value) for name, value in parameters.items()}
+
+
+def _bind_text(value: object) -> str:
+    # clickhouse-connect writes a datetime to the second: a DateTime64 value would lose its
+    # fraction, so a datetime that has one is written with its microseconds.
+    if isinstance(value, datetime.datetime) and value.microsecond:
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc)
+        return value.replace(tzinfo=None).isoformat(sep=" ")
+    return format_bind_value(value)
 
 
 def _json_default(value: object) -> object:

@@ -7,6 +7,7 @@ import json
 import pytest
 from hypothesis import given, settings
 
+from pipes.engine import runtime
 from pipes.template import render
 from tests.support.examples import examples
 
@@ -16,9 +17,11 @@ chdb = pytest.importorskip("chdb")
 
 
 def run(template: str, values: dict | None = None, **kwargs: object) -> list[list[object]]:
+    """On the host's own engine: a process may open one chDB folder only, and the rendered
+    Python values go through the engine's own binding, as they will when serving."""
     rendered = render(template, values, **kwargs)  # type: ignore[arg-type]
-    result = chdb.query(rendered.sql, "JSONCompact", params=rendered.text_parameters())
-    return json.loads(result.data())["data"]
+    raw = runtime.engine().query_raw(rendered.sql, rendered.parameters, fmt="JSONCompact")
+    return json.loads(raw)["data"]
 
 
 @pytest.mark.parametrize(
