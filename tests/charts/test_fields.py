@@ -7,6 +7,7 @@ import pickle
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from charts.fields import COLOR, COLUMN, PARAM, CommaList
@@ -185,3 +186,57 @@ def test_the_admin_shows_a_list_as_text_and_a_bad_stored_item_with_it(staff_clie
     assert response.status_code == 200
     assert 'name="tenant_params" value="company_id, region"' in html
     assert 'name="colors" value="#111111, url(x)"' in html
+
+
+# --- the migration ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0006_keeps_every_stored_text_as_it_was() -> None:
+    before, after = [("charts", "0005_workspace_routing")], [("charts", "0006_comma_lists")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        migrate_over_stored_rows(after)
+    finally:  # the other tests need the latest schema, whatever happened here
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def migrate_over_stored_rows(target: list[tuple[str, str]]) -> None:
+    """Rows with odd, duplicate and bad items written before ``target``; read back after it."""
+    texts = {
+        "default_tenant_params": " company_id,,company_id ", "tenant_params": "a ,b,", "category_columns": "x,x, y",
+        "colors": "rgb(1,2,3) ,#fff", "filter_params": "1bad, date_from", "brand_colors": "url(x), teal",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO charts_workspace (name, workspace_id, api_host, signing_key_env, default_tenant_params) "
+            "VALUES ('W', 'w', '', 'W_KEY', %s)", [texts["default_tenant_params"]],
+        )
+        cursor.execute("SELECT id FROM charts_workspace WHERE name = 'W'")
+        workspace_id = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO charts_chart (workspace_id, title, description, kind, pipe_name, pipe_id, tenant_params, is_shared, "
+            "height, embed_host, embed_region, chart_type, index_column, category_columns, colors, stacked, filter_params) "
+            "VALUES (%s, 'C', '', 'panes', 'p', '', %s, 0, 320, '', '', 'line', 'd', %s, %s, 0, %s)",
+            [workspace_id, texts["tenant_params"], texts["category_columns"], texts["colors"], texts["filter_params"]],
+        )
+        cursor.execute(
+            "INSERT INTO charts_tenant (name, slug, is_active, brand_colors) VALUES ('T', 't', 1, %s)", [texts["brand_colors"]]
+        )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT default_tenant_params FROM charts_workspace WHERE name = 'W'")
+        assert cursor.fetchone()[0] == texts["default_tenant_params"]
+        cursor.execute("SELECT tenant_params, category_columns, colors, filter_params FROM charts_chart WHERE title = 'C'")
+        assert cursor.fetchone() == (texts["tenant_params"], texts["category_columns"], texts["colors"], texts["filter_params"])
+        cursor.execute("SELECT brand_colors FROM charts_tenant WHERE slug = 't'")
+        assert cursor.fetchone()[0] == texts["brand_colors"]
+    chart = Chart.objects.get(title="C")
+    assert chart.tenant_params == ("a", "b") and chart.category_columns == ("x", "y")
+    assert chart.colors == ("rgb(1,2,3)", "#fff") and chart.filter_params.rejected == ("1bad",)
+    assert chart.workspace.default_tenant_params == ("company_id",)
+    assert Tenant.objects.get(slug="t").brand_colors == ("teal",)
