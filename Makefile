@@ -1,4 +1,5 @@
-# Panes: `make run` serves the demo, `make test` runs the suite. Both set up what they need.
+# Panes: `make run` serves the demo, `make test` runs the suite, `make test-fast` the everyday part
+# of it. All set up what they need.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -6,7 +7,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 ECHARTS := static/vendor/echarts.common.min.js
 
-.PHONY: run test setup venv assets browser-deps serve bench clean
+.PHONY: run test test-fast typecheck setup venv assets browser-deps serve bench clean
 
 run: setup
 	$(PY) manage.py migrate --noinput
@@ -20,8 +21,22 @@ serve: setup
 	$(PY) manage.py collectstatic --noinput -v 0
 	PORT=$(PORT) HOST=$(HOST) $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
 
+# pytest-xdist workers; each has its own test databases, live servers, chromium and Redis database
+# (tests/conftest.py), and keeps a test file whole so a module's server starts once.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+
+# Everything, browser and slow tests included; the "ci" hypothesis profile when CI is set.
 test: setup browser-deps
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
+
+# The everyday command (under a minute): no browser or slow tests, the quick hypothesis profile.
+test-fast: setup
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(VENV)/bin/pytest $(XDIST) -m "not browser and not slow" $(PYTEST_ARGS)
+
+# mypy with django-stubs (mypy.ini); not part of `make test` yet.
+typecheck: venv
+	$(VENV)/bin/mypy
 
 bench: setup browser-deps
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
