@@ -117,14 +117,14 @@ def request_values(query: Mapping[str, Sequence[str]], fixed: Mapping[str, objec
     for key, given in query.items():
         if key in RESERVED_PARAMS or not given:
             continue
-        for value in given:
-            if len(value) > max_length:
+        for text in given:
+            if len(text) > max_length:
                 raise RequestError(f"param {key} is longer than {max_length} characters")
         values[key] = given[-1] if len(given) == 1 else list(given)
-    for key, value in fixed.items():
-        if not isinstance(value, (str, int, float)):  # pipes.auth lets no other kind through
+    for key, fixed_value in fixed.items():
+        if not isinstance(fixed_value, (str, int, float)):  # pipes.auth lets no other kind through
             raise RequestError(f"the token's fixed param {key} is malformed", status=403)
-        values[key] = value  # over the query string, whatever it said
+        values[key] = fixed_value  # over the query string, whatever it said
     return values
 
 

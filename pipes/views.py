@@ -41,24 +41,28 @@ def error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def api(
-    view: Callable[..., HttpResponse] | None = None, *, methods: tuple[str, ...] = ("GET", "HEAD")
-) -> Any:
-    """CORS preflight and headers, ``methods`` only (GET by default), no-store, and every failure
-    as a JSON error. Use as ``@api`` or ``@api(methods=(...))``."""
+Methods = tuple[str, ...]
+GET_ONLY: Methods = ("GET", "HEAD")
+
+
+def api(view: Callable[..., HttpResponse] | None = None, *, methods: Methods | Callable[..., Methods] = GET_ONLY) -> Any:
+    """CORS preflight and headers, ``methods`` only (GET by default; a function of the request
+    and URL kwargs when they depend on the resource), no-store, and every failure as a JSON
+    error. Use as ``@api`` or ``@api(methods=...)``."""
     if view is None:
         return lambda inner: api(inner, methods=methods)
-    allowed = ", ".join(m for m in (*methods, "OPTIONS") if m != "HEAD")
 
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        accepted = methods(request, *args, **kwargs) if callable(methods) else methods
+        allowed = ", ".join(m for m in (*accepted, "OPTIONS") if m != "HEAD")
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
             response["Access-Control-Allow-Methods"] = allowed
             response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
             response["Access-Control-Max-Age"] = "86400"
-        elif request.method not in methods:
+        elif request.method not in accepted:
             response = error(405, f"method {request.method} is not allowed: use {allowed.removesuffix(', OPTIONS')}")
             response["Allow"] = allowed
         else:
@@ -160,7 +164,17 @@ def pipe_list(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"pipes": sorted(deployed + legacy, key=lambda pipe: str(pipe["name"]))})
 
 
-@api(methods=("GET", "HEAD", "POST"))
+def _pipe_methods(request: HttpRequest, name: str, fmt: str) -> Methods:
+    """A deployed pipe also takes the POST form clients switch to for long query strings; a
+    legacy pipe takes GET only, as it always did."""
+    try:
+        deployed = endpoint.endpoint_of(catalogue.current(), name)
+    except (OSError, ValueError):  # an unreadable release (DatafileError): the view answers it
+        return GET_ONLY
+    return (*GET_ONLY, "POST") if deployed is not None else GET_ONLY
+
+
+@api(methods=_pipe_methods)
 @gzip_page  # rows compress ~5x; nothing from the request is echoed in a body, so BREACH has no probe
 def pipe_data(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     credential = authenticate(token_from(request))
