@@ -296,6 +296,10 @@ PIPES_ADMIN_TOKEN_ENV = env.str("PIPES_ADMIN_TOKEN_ENV", default="PANES_LOCAL_AD
 PIPES_WORKSPACE_ID = env.str("PIPES_WORKSPACE_ID", default="00000000-0000-4000-8000-00000000fa9e")
 PIPES_MAX_PARAM_LENGTH = env.int("PIPES_MAX_PARAM_LENGTH", default=1024)
 PIPES_MAX_ROWS = env.int("PIPES_MAX_ROWS", default=100_000)
+# ClickHouse's max_execution_time for a deployed pipe's query: past it the answer is a 408.
+PIPES_QUERY_SECONDS = env.int("PIPES_QUERY_SECONDS", default=10)
+if PIPES_QUERY_SECONDS < 1:
+    raise ImproperlyConfigured("PIPES_QUERY_SECONDS must be at least 1")
 # The built-in host's ClickHouse: chDB in-process on a data folder (one process owns it), or a
 # ClickHouse server, e.g. clickhouse://user:password@host:8123/panes. Opened on first use.
 PIPES_ENGINE_URL = env.str("PIPES_ENGINE_URL", default=f"chdb://{DATA_DIR / 'clickhouse'}")

@@ -53,7 +53,6 @@ FORMATS: dict[str, tuple[str, str]] = {
     "parquet": ("Parquet", "application/octet-stream"),
 }
 
-DEFAULT_QUERY_SECONDS = 10
 TIMEOUT_CODES = frozenset({159, 160})  # TIMEOUT_EXCEEDED, TOO_SLOW
 _STACK_RE = re.compile(r"\s*(Stack trace|\(version \d).*", re.S)
 
@@ -218,8 +217,7 @@ def _quote(name: str) -> str:
 def limits() -> dict[str, Any]:
     """The ClickHouse settings every endpoint query runs with: read-only (pipe SQL can never
     write or change a setting) and a time limit."""
-    seconds = getattr(settings, "PIPES_QUERY_SECONDS", DEFAULT_QUERY_SECONDS)
-    return {"readonly": 1, "max_execution_time": seconds}
+    return {"readonly": 1, "max_execution_time": settings.PIPES_QUERY_SECONDS}
 
 
 def wrapped(query: Query, max_rows: int | None = None) -> str:
@@ -232,7 +230,7 @@ def run_json(engine: Engine, query: Query, *, max_rows: int | None = None) -> Re
     try:
         return engine.query(wrapped(query, max_rows), query.parameters, settings=limits())
     except EngineError as exc:
-        raise query_error(exc) from None
+        raise query_error(exc) from exc
 
 
 def run_raw(engine: Engine, query: Query, fmt: str, *, max_rows: int | None = None) -> bytes:
@@ -240,13 +238,18 @@ def run_raw(engine: Engine, query: Query, fmt: str, *, max_rows: int | None = No
     try:
         return engine.query_raw(wrapped(query, max_rows), query.parameters, fmt=FORMATS[fmt][0], settings=limits())
     except EngineError as exc:
-        raise query_error(exc) from None
+        raise query_error(exc) from exc
 
 
-def query_error(exc: EngineError) -> RequestError:
+def query_error(exc: EngineError) -> Exception:
     """A ClickHouse error in pipe SQL as Tinybird answers it: 400 with ClickHouse's message
-    (408 when the time limit stopped it), never a 500 or a stack trace."""
-    message = _STACK_RE.sub("", str(exc)).strip()
+    (408 when the time limit stopped it), never a 500 or a stack trace. An error without
+    ClickHouse's code (the server unreachable) is returned as it is: the engine is unavailable."""
+    if exc.code is None:
+        return exc
+    message = str(exc)
+    message = message[message.find("Code:") :] if "Code:" in message else message  # no driver preamble
+    message = _STACK_RE.sub("", message).strip()
     status = 408 if exc.code in TIMEOUT_CODES else 400
     return RequestError(f"[Error] {message}", status=status)
 

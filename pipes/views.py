@@ -20,7 +20,7 @@ from django.views.decorators.gzip import gzip_page
 
 from . import catalogue, endpoint, throttle
 from .auth import AuthError, Credential, NotConfigured, authenticate, could_read, scope_for
-from .engine import runtime
+from .engine import EngineError, runtime
 from .datafiles import Pipe as DeployedPipe
 from .datafiles import Project
 from .models import Pipe
@@ -101,6 +101,9 @@ def _answer(view: Callable[..., HttpResponse], request: HttpRequest, *args, **kw
     except DatabaseError as exc:
         logger.error("pipes: %s: analytics database error: %s", request.path, exc)
         return error(503, "the analytics database is unavailable")
+    except EngineError as exc:
+        logger.error("pipes: %s: ClickHouse is unavailable: %s", request.path, exc)
+        return error(503, "the analytics engine is unavailable")
     except Exception:
         logger.exception("pipes: %s: unexpected error", request.path)
         return error(500, "internal error")

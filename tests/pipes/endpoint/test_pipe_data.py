@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from pipes.datafiles import Project
-from pipes.engine import Engine
+from pipes.engine import DataFolderInUse, Engine
 from tests.pipes.conftest import scope
 
 pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
@@ -213,3 +213,13 @@ def test_a_name_not_deployed_falls_back_to_the_legacy_pipes(api, project: Projec
 def test_parquet_is_for_deployed_pipes_only(api, sales, admin_token: str) -> None:
     response = api.get("/v0/pipes/sales.parquet", admin_token, {"company_id": "acme"})
     assert response.status_code == 400
+
+
+def test_an_unavailable_engine_is_503(api, project: Project, admin_token: str, monkeypatch) -> None:
+    def down() -> Engine:
+        raise DataFolderInUse("The chDB data folder is in use by process 1.")
+
+    monkeypatch.setattr("pipes.views.runtime.engine", down)
+    response = api.get("/v0/pipes/ep_sales.json", admin_token, {"company_id": "acme"})
+    assert response.status_code == 503
+    assert "process" not in body(response)["error"]
