@@ -35,13 +35,15 @@ tables (dropping data is never implicit); materialized views removed from the pr
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,6 +337,35 @@ def deploy(
     except DatafileError as error:
         raise DeployError([error]) from None
 
+    with _deploy_lock():
+        return _deploy(folder, project, order, engine, out)
+
+
+class DeployBusy(Exception):
+    """Another deploy (or a replacing copy) holds the lock of ``PIPES_PROJECT_DIR``."""
+
+
+@contextmanager
+def _deploy_lock() -> Iterator[None]:
+    """One deploy or replacing copy at a time per project folder (and so per engine)."""
+    base = catalogue.project_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / ".deploy.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise DeployBusy(
+                f"another deploy or copy is running on {base}; try again when it ends"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _deploy(
+    folder: Path, project: Project, order: tuple[str, ...], engine: Engine, out: Output
+) -> Outcome:
     outcome = Outcome()
     live = engine.database
     previous = _previous_project()
@@ -363,6 +394,16 @@ def deploy(
         staging = _sibling(engine, stage)
         _stage_tables(engine, project, stage, must_stage, table_pairs, outcome, out)
         _check_and_backfill(staging, project, views, new_views, outcome, out)
+        # A view keeps its source and target by name across a swap, but it fixed its columns'
+        # types when it was created: re-create it when a table it touches is replaced.
+        replaced_tables = set(outcome.replaced)
+        recreate = [
+            view
+            for view in views
+            if view in new_views
+            or view in changed_views
+            or replaced_tables & {view.target, *_reads(view.pipe)}
+        ]
 
         digest = _release_digest(folder)
         current = catalogue.current_release()
@@ -376,21 +417,25 @@ def deploy(
         else:
             replaced = []
         try:
-            _swap_views(engine, stage, live, [*new_views, *changed_views], outcome, out)
+            _swap_views(engine, stage, live, recreate, outcome, out)
         except BaseException:
             _undo_swap(engine, table_pairs, replaced)
             swapped = False
             raise
-        for name in _removed_views(previous, project, engine, live):
-            engine.command(ddl.drop_table(name, database=live))
-            outcome.dropped_views.append(name)
-            out(f"dropped the materialized view {name} (no longer in the project)")
         if release is not None:
             catalogue.publish(release)
             outcome.release = release
             out(f"published release {release.name}")
         else:
             out("the datafiles equal the current release: no new release")
+        for name in _removed_views(previous, project, engine, live):
+            try:
+                engine.command(ddl.drop_table(name, database=live))
+            except EngineError as error:
+                out(f"warning: could not drop the materialized view {name}: {error}")
+                continue
+            outcome.dropped_views.append(name)
+            out(f"dropped the materialized view {name} (no longer in the project)")
     except BaseException:
         if release is not None and not swapped:
             shutil.rmtree(release, ignore_errors=True)
@@ -403,6 +448,10 @@ def deploy(
         except EngineError:
             out(f"warning: could not drop the staging database {stage}; drop it by hand")
     return outcome
+
+
+def _reads(pipe: Pipe) -> set[str]:
+    return {name for node in pipe.nodes for name in node.references}
 
 
 def _stage_tables(
@@ -611,7 +660,8 @@ def run_copy(name: str, *, engine: Engine | None = None, out: Output = _quiet) -
     out(f"copy {name} -> {target.name} ({mode})")
     try:
         if mode == CopyMode.REPLACE:
-            written = _copy_replace(engine, target, select, columns)
+            with _deploy_lock():
+                written = _copy_replace(engine, target, select, columns)
         else:
             before = _count(engine, target.name)
             engine.command(ddl.backfill(target.name, select, columns))

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pipes.deploy import CopyError, run_copy
+from pipes.deploy import CopyError, DeployBusy, run_copy
 
 
 class Command(BaseCommand):
@@ -20,5 +20,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, pipe: str, **options: Any) -> None:
         try:
             run_copy(pipe, out=self.stdout.write)
-        except CopyError as error:
+        except (CopyError, DeployBusy) as error:
             raise CommandError(str(error)) from None

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pipes.datafiles import NodeType
-from pipes.deploy import DeployError, check, deploy
+from pipes.deploy import DeployBusy, DeployError, check, deploy
 from pipes.engine import EngineError
 
 
@@ -31,6 +31,8 @@ class Command(BaseCommand):
             outcome = deploy(folder, out=self.stdout.write)
         except DeployError as error:
             self._fail(error.errors)
+        except DeployBusy as error:
+            raise CommandError(str(error)) from None
         except EngineError as error:
             raise CommandError(f"ClickHouse refused the deploy; nothing changed: {error}") from None
         self.stdout.write(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import fcntl
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,13 @@ def test_a_view_failing_after_the_swap_puts_the_old_tables_back(
     with pytest.raises(DeployError, match=r"analytics_pages\.pipe:\d+: ClickHouse refused the materialized view"):
         deploy(project, engine=engine)
     assert snapshot(engine) == before
+
+
+def test_a_second_deploy_at_the_same_time_is_refused(engine: ChdbEngine, project: Path, project_dir: Path) -> None:
+    project_dir.mkdir(parents=True)
+    with open(project_dir / ".deploy.lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(deploy_module.DeployBusy, match="another deploy or copy is running"):
+            deploy(project, engine=engine)
+    assert tables(engine) == {}
+    deploy(project, engine=engine)
