@@ -45,8 +45,10 @@ class ItemKind:
             parts: Iterable[str] = ()
         elif isinstance(value, str):
             parts = self.separator.split(value)
-        else:
+        elif isinstance(value, Iterable):
             parts = (str(item) for item in value)
+        else:
+            parts = (str(value),)
         items = dict.fromkeys(part.strip() for part in parts)
         items.pop("", None)
         valid = [item for item in items if self.pattern.fullmatch(item)]
@@ -137,8 +139,8 @@ class CommaSeparatedFormField(forms.CharField):
     def prepare_value(self, value: object) -> object:
         return str(value) if isinstance(value, CommaList) else value
 
-    def to_python(self, value: object) -> CommaList:
-        text = super().to_python(value)  # strips, refuses NUL bytes
+    def to_python(self, value: object) -> CommaList:  # type: ignore[override]
+        text = super().to_python(value)  # strips
         return self.kind.parse(text)
 
     def validate(self, value: CommaList) -> None:
@@ -155,6 +157,9 @@ class CommaSeparatedField(models.CharField):
 
     descriptor_class = CommaListDescriptor
     description = "Comma-separated list"
+    # For django-stubs: what the attribute accepts and what it reads back as.
+    _pyi_private_set_type: str | Iterable[str]  # type: ignore[assignment]
+    _pyi_private_get_type: CommaList  # type: ignore[assignment]
 
     def __init__(self, *args, kind: str = PARAM.key, **kwargs) -> None:
         self.kind = KINDS[kind]

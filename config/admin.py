@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.admin import AdminSite, ModelAdmin
@@ -25,6 +26,8 @@ from django.contrib.admin.options import TO_FIELD_VAR, IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.timezone import make_aware
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def check_drill_down(params: Mapping[str, Sequence[str]], field: str) -> None:
@@ -51,7 +54,7 @@ def check_drill_down(params: Mapping[str, Sequence[str]], field: str) -> None:
 
 
 class PanesAdminSite(AdminSite):
-    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable[..., HttpResponse]:
+    def admin_view(self, view: View, cacheable: bool = False) -> View:
         model_admin = getattr(view, "__self__", None)
         drill_field = (
             model_admin.date_hierarchy
@@ -70,7 +73,7 @@ class PanesAdminSite(AdminSite):
                     return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
             return view(request, *args, **kwargs)
 
-        return super().admin_view(checked, cacheable)
+        return cast(View, super().admin_view(checked, cacheable))
 
 
 class PanesAdminConfig(AdminConfig):
