@@ -1,8 +1,11 @@
 """Admin forms: the chart form that reads a pasted Tinybird snippet, and typed filter rules."""
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import QueryDict
 
 from .models import Chart, TenantFilterRule, coerce_rule_value
 from .snippets import SnippetError, parse_chart_snippet, redact_tokens
@@ -29,7 +32,7 @@ class ChartAdminForm(forms.ModelForm):
         model = Chart
         exclude = ["embed_host", "embed_region", "embed_chart_uuid"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "pipe_name" in self.fields:
             # A pasted snippet names the pipe; the field is then only needed for Panes charts.
@@ -47,8 +50,9 @@ class ChartAdminForm(forms.ModelForm):
         self._parsed_snippet = parsed
         return ""  # nothing of the pasted text is kept, the token least of all
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # a ModelForm's clean returns self.cleaned_data
+        cleaned = self.cleaned_data
         parsed = getattr(self, "_parsed_snippet", None)
         kind = cleaned.get("kind")
         if parsed is not None:
@@ -86,15 +90,17 @@ class ChartAdminForm(forms.ModelForm):
         # refused before it is parsed), it shows the paste without the token it may carry.
         key = self.add_prefix("snippet")
         if self.is_bound and self.data.get(key):
-            self.data = self.data.copy()
-            self.data[key] = redact_tokens(self.data[key])
+            # Bound data is a request's QueryDict (or a dict in tests), typed only as a Mapping.
+            data = cast("QueryDict | dict[str, Any]", self.data).copy()
+            data[key] = redact_tokens(self.data[key])
+            self.data = data
 
     def _post_clean(self) -> None:
-        refused = {name: errors.copy() for name, errors in self._errors.items() if name != NON_FIELD_ERRORS}
-        super()._post_clean()
+        refused = {name: errors.copy() for name, errors in self.errors.items() if name != NON_FIELD_ERRORS}
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm._post_clean is missing from django-stubs
         # Chart.clean judges a field the form refused by the instance's old value ("Name at least
         # one column" under a list whose bad column was just named): the form's errors stand alone.
-        self._errors.update(refused)
+        self.errors.update(refused)
         # Chart.clean reports a missing snippet on "kind"; this form already said it on the snippet.
         if "snippet" in self.errors and "kind" in self.errors:
             del self.errors["kind"]
@@ -107,8 +113,9 @@ class TenantFilterRuleForm(forms.ModelForm):
         model = TenantFilterRule
         fields = ["tenant", "param", "value_type", "value", "chart"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # a ModelForm's clean returns self.cleaned_data
+        cleaned = self.cleaned_data
         value, value_type = cleaned.get("value"), cleaned.get("value_type")
         if value is not None and value_type:
             try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from urllib.parse import quote, urlencode
 
@@ -99,23 +99,25 @@ def _tile(
     tile: DashboardChart, page_token: grants.PageToken | None, *, filter_params: tuple[str, ...] = (), query: Mapping[str, str] | None = None
 ) -> Tile:
     chart = tile.chart
-    base = {
-        "id": tile.pk,
-        "chart": chart,
-        "width": min(max(tile.width, 1), 12),
-        "height": tile.effective_height,
-        "filter_params": filter_params,
-    }
+    unavailable = Tile(
+        id=tile.pk,
+        chart=chart,
+        width=min(max(tile.width, 1), 12),
+        height=tile.effective_height,
+        filter_params=filter_params,
+        state=UNAVAILABLE,
+        message=MSG_HOST_UNAVAILABLE,
+    )
     if page_token is None or page_token.error:
-        return Tile(**base, state=UNAVAILABLE, message=MSG_HOST_UNAVAILABLE)
+        return unavailable
     if chart.pk in page_token.unconfigured or not page_token.token:
         missing = tuple(page_token.unconfigured.get(chart.pk, ()))
-        return Tile(**base, state=UNCONFIGURED, message=MSG_UNCONFIGURED, missing=missing)
+        return replace(unavailable, state=UNCONFIGURED, message=MSG_UNCONFIGURED, missing=missing)
     try:
         src = tile_src(chart, page_token.token, query)
     except ValueError:  # includes snippets.SnippetError: a stored URL that no longer validates
-        return Tile(**base, state=UNAVAILABLE, message=MSG_NOT_SET_UP)
-    return Tile(**base, state=OK, src=src, expires_at=page_token.expires_at)
+        return replace(unavailable, message=MSG_NOT_SET_UP)
+    return replace(unavailable, state=OK, message="", src=src, expires_at=page_token.expires_at)
 
 
 def _placeholder() -> Tile:
