@@ -40,6 +40,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -103,6 +104,43 @@ class Progress:
             f"  {self.step} {self.done_count}/{self.total} {what} "
             f"({elapsed:.1f}s, eta {eta:.1f}s)"
         )
+
+
+def run_with_progress(
+    engine: Engine, sql: str, out: Output, label: str, *, every: float = 2.0
+) -> None:
+    """Runs a long statement (a backfill, a copy) and prints, every ``every`` seconds, the rows
+    ClickHouse has read of the total it expects, with an ETA (from ``system.processes``)."""
+    marker = f"panes-{uuid.uuid4().hex}"
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            engine.command(f"/* {marker} */ {sql}")
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(error)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=work, name=f"pipes-deploy-{label}", daemon=True)
+    started = time.monotonic()
+    thread.start()
+    while not done.wait(every):
+        rows = engine.query(
+            "SELECT read_rows AS done, total_rows_approx AS total FROM system.processes "
+            "WHERE query LIKE {marker:String} AND query NOT LIKE '%system.processes%'",
+            {"marker": f"%{marker}%"},
+        ).data
+        if not rows:
+            continue
+        read, total = int(rows[0]["done"]), int(rows[0]["total"])
+        elapsed = time.monotonic() - started
+        eta = f"eta {elapsed * (total - read) / read:.0f}s" if read and total >= read else "eta ?"
+        out(f"    {label}: {read:,}/{total:,} rows read ({elapsed:.0f}s, {eta})")
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 # SQL of a pipe, without request values -------------------------------------------------------
@@ -476,7 +514,9 @@ def _stage_tables(
         for name, create in tables:
             try:
                 states.append(
-                    _stage_table(engine, stage, name, create, name in must_stage, pairs, outcome)
+                    _stage_table(
+                        engine, stage, name, create, name in must_stage, pairs, outcome, out
+                    )
                 )
             except EngineError as error:
                 raise DeployError([_refused(datasource.origin, f"the table {name}", error)]) from None
@@ -491,6 +531,7 @@ def _stage_table(
     force: bool,
     pairs: list[tuple[ddl.TableName, ddl.TableName]],
     outcome: Outcome,
+    out: Output,
 ) -> str:
     """Creates ``stage.name``; keeps the live table when it is the same, else copies its rows."""
     live = engine.database
@@ -513,9 +554,12 @@ def _stage_table(
     common = [column for column in _columns(engine, live, name) if column in new_columns]
     if common:
         names = ", ".join(ddl.quote_identifier(column) for column in common)
-        engine.command(
+        run_with_progress(
+            engine,
             f"INSERT INTO {ddl.qualified(name, stage)} ({names}) "
-            f"SELECT {names} FROM {ddl.qualified(name, live)}"
+            f"SELECT {names} FROM {ddl.qualified(name, live)}",
+            out,
+            f"copying the rows of {name}",
         )
     pairs.append(((stage, name), (live, name)))
     outcome.replaced.append(name)
@@ -553,7 +597,12 @@ def _check_and_backfill(
             )
         if view in new_views:
             try:
-                staging.command(ddl.backfill(view.target, view.select, columns))
+                run_with_progress(
+                    staging,
+                    ddl.backfill(view.target, view.select, columns),
+                    out,
+                    f"backfilling {view.target}",
+                )
             except EngineError as error:
                 raise DeployError(
                     [_refused(view.node.sql_origin, f"the backfill of {view.target!r}", error)]
@@ -661,10 +710,10 @@ def run_copy(name: str, *, engine: Engine | None = None, out: Output = _quiet) -
     try:
         if mode == CopyMode.REPLACE:
             with _deploy_lock():
-                written = _copy_replace(engine, target, select, columns)
+                written = _copy_replace(engine, target, select, columns, out)
         else:
             before = _count(engine, target.name)
-            engine.command(ddl.backfill(target.name, select, columns))
+            run_with_progress(engine, ddl.backfill(target.name, select, columns), out, name)
             written = _count(engine, target.name) - before
     except EngineError as error:
         raise CopyError(f"{node.sql_origin}: ClickHouse refused the copy: {error}") from None
@@ -672,12 +721,16 @@ def run_copy(name: str, *, engine: Engine | None = None, out: Output = _quiet) -
     return written
 
 
-def _copy_replace(engine: Engine, target: Datasource, select: str, columns: list[str]) -> int:
+def _copy_replace(
+    engine: Engine, target: Datasource, select: str, columns: list[str], out: Output
+) -> int:
     stage = f"{engine.database}__copy_{uuid.uuid4().hex[:12]}"
     engine.command(ddl.create_database(stage))
     try:
         engine.command(ddl.create_table(target, database=stage))
-        engine.command(ddl.backfill(target.name, select, columns, database=stage))
+        run_with_progress(
+            engine, ddl.backfill(target.name, select, columns, database=stage), out, target.name
+        )
         written = _count(engine, target.name, stage)
         swap_in(engine, [((stage, target.name), (engine.database, target.name))])
         return written
