@@ -136,3 +136,22 @@ def test_a_query_over_the_time_limit_is_408(engine: Engine, settings) -> None:
     with pytest.raises(RequestError) as caught:
         endpoint.run_json(engine, query)
     assert caught.value.status == 408, caught.value.payload
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        "SELECT sum(number) AS s FROM numbers(100000000000)",  # the time limit
+        "SELECT number, throwIf(number = 50000, 'boom') AS t FROM numbers(90000)",  # after some rows
+    ],
+)
+def test_a_failed_query_leaves_nothing_for_the_next_answer(engine: Engine, settings, failing: str) -> None:
+    settings.PIPES_QUERY_SECONDS = 1
+    for fmt in ("ndjson", "json"):
+        with pytest.raises(RequestError):
+            if fmt == "json":
+                endpoint.run_json(engine, Query(failing))
+            else:
+                endpoint.run_raw(engine, Query(failing + " SETTINGS max_block_size = 1000"), fmt)
+        assert endpoint.run_raw(engine, Query("SELECT 7 AS seven"), "ndjson") == b'{"seven":7}\n'
+        assert endpoint.run_json(engine, Query("SELECT 8 AS eight")).data == [{"eight": 8}]
