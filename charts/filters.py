@@ -73,9 +73,9 @@ def excluded_params(chart: Chart, rules: Iterable[TenantFilterRule]) -> set[str]
     # Only which params are fixed matters here, not their typed values.
     specs = [tokens.RuleSpec(r.param, r.value, r.chart.scope_resource if r.chart else None) for r in rules]
     fixed, _ = tokens.fixed_params_for(
-        chart.scope_resource, chart.tenant_param_names, specs, filter_params=declared_params(chart)
+        chart.scope_resource, chart.required_tenant_params, specs, filter_params=declared_params(chart)
     )
-    return set(chart.tenant_param_names) | HOST_RESERVED | PRESENTATION_KEYS | set(fixed)
+    return set(chart.required_tenant_params) | HOST_RESERVED | PRESENTATION_KEYS | set(fixed)
 
 
 def chart_params(chart: Chart, rules: Sequence[TenantFilterRule]) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ def chart_specs(charts: Iterable[Chart]) -> list[tokens.ChartSpec]:
         tokens.ChartSpec(
             key=c.pk,
             resource=c.scope_resource,
-            tenant_params=c.tenant_param_names,
+            tenant_params=c.required_tenant_params,
             shared=c.is_shared,
             filter_params=filters.declared_params(c),
         )

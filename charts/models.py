@@ -223,6 +223,20 @@ class Chart(models.Model):
             return ()
         return self.tenant_params.validated() or self.workspace.tenant_param_names
 
+    @property
+    def required_tenant_params(self) -> tuple[str, ...]:
+        """What a token must fix for this chart, for minting and the filter bar; never raises.
+
+        Like ``tenant_param_names``, but a stored name that is not valid (saved around the form)
+        stays in the list instead of raising: no rule can ever name it, so the chart fails closed
+        ("Not configured for your organisation") instead of breaking its whole dashboard.
+        """
+        if self.is_shared:
+            return ()
+        own = (*self.tenant_params, *self.tenant_params.rejected)
+        workspace = self.workspace.default_tenant_params
+        return own or (*workspace, *workspace.rejected)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.is_shared and self.tenant_params:
