@@ -154,8 +154,12 @@ def node_sql(node: Node) -> str:
     try:
         rendered = render(node.sql, {})
     except TemplateError as error:
-        raise DatafileError(node.sql_origin, f"the template does not render without request "
-                                             f"values: {error}") from None
+        # tb_secret() too: a secret inlined here would be stored in the view's definition.
+        raise DatafileError(
+            node.sql_origin,
+            "the template does not render without request values (a materialized or copy "
+            f"node gets none, nor secrets): {error}",
+        ) from None
 
     def inline(match: re.Match[str]) -> str:
         name, type_ = match.group(1), match.group(2)

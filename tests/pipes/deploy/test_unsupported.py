@@ -38,7 +38,7 @@ def test_a_materialized_template_that_needs_a_request_value_is_refused(project: 
     ).replace("WHERE action = 'page_hit'", "WHERE action = {{ String(action, required=True) }}"))
     [reason] = reasons(project)
     assert reason.startswith("materializations/analytics_pages.pipe:7: the template does not render "
-                             "without request values: ")
+                             "without request values (a materialized or copy node gets none, nor secrets): ")
     assert "action" in reason
 
 
@@ -52,3 +52,12 @@ def test_deploy_refuses_them_all_before_touching_the_engine(engine: ChdbEngine, 
     with pytest.raises(DeployError, match="COPY_SCHEDULE"):
         deploy(FIXTURE, engine=engine)
     assert tables(engine) == {} and catalogue.current_release() is None
+
+
+def test_a_secret_in_a_copy_node_is_refused_rather_than_written_into_sql(project: Path) -> None:
+    copy = project / "copies" / "top_pages_daily.pipe"
+    copy.write_text(copy.read_text().replace(
+        "SQL >\n    SELECT", "SQL >\n    %\n    SELECT"
+    ).replace("WHERE date = yesterday()", "WHERE pathname != {{ tb_secret('hidden_path') }}"))
+    [reason] = reasons(project)
+    assert reason.startswith("copies/top_pages_daily.pipe:") and "secret 'hidden_path'" in reason
