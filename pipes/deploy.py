@@ -269,15 +269,18 @@ class Outcome:
     dropped_views: list[str] = field(default_factory=list)
 
 
-def _sibling(engine: Engine, database: str) -> Engine:
-    """The same ClickHouse with ``database`` as the current one (unqualified names resolve
-    there); for chDB, more connections to the folder this process already owns."""
-    if isinstance(engine, ChdbEngine):
-        return ChdbEngine(engine.path, database=database)
-    if isinstance(engine, ServerEngine):
-        engine.command(ddl.create_database(database))
-        return ServerEngine(engine.url, database=database)
-    raise TypeError(f"cannot stage a deploy on a {type(engine).__name__}")
+def _sibling_of(engine: Engine) -> Callable[[str], Engine]:
+    """Opens the same ClickHouse as ``engine`` with another current database (unqualified
+    names resolve there); for chDB, more connections to the folder this process owns."""
+
+    def open_engine(database: str) -> Engine:
+        if isinstance(engine, ChdbEngine):
+            return ChdbEngine(engine.path, database=database)
+        if isinstance(engine, ServerEngine):
+            return ServerEngine(engine.url, database=database)
+        raise TypeError(f"cannot stage a deploy on a {type(engine).__name__}")
+
+    return open_engine
 
 
 def _stored_create(engine: Engine, database: str, name: str) -> str | None:
@@ -366,8 +369,12 @@ def deploy(
     *,
     engine: Engine | None = None,
     out: Output = _quiet,
+    staging_engine: Callable[[str], Engine] | None = None,
 ) -> Outcome:
-    """Deploys the project folder; raises DeployError (nothing changed) when it cannot."""
+    """Deploys the project folder; raises DeployError (nothing changed) when it cannot.
+
+    ``staging_engine(database)`` opens the same ClickHouse with ``database`` as the current one
+    (default: ``engine``'s class on its folder or URL)."""
     folder = Path(folder).resolve()
     project, errors = check(folder)
     if errors or project is None:
@@ -380,7 +387,7 @@ def deploy(
         raise DeployError([error]) from None
 
     with _deploy_lock():
-        return _deploy(folder, project, order, engine, out)
+        return _deploy(folder, project, order, engine, out, staging_engine or _sibling_of(engine))
 
 
 class DeployBusy(Exception):
@@ -406,7 +413,12 @@ def _deploy_lock() -> Iterator[None]:
 
 
 def _deploy(
-    folder: Path, project: Project, order: tuple[str, ...], engine: Engine, out: Output
+    folder: Path,
+    project: Project,
+    order: tuple[str, ...],
+    engine: Engine,
+    out: Output,
+    open_staging: Callable[[str], Engine],
 ) -> Outcome:
     outcome = Outcome()
     live = engine.database
@@ -433,7 +445,8 @@ def _deploy(
     table_pairs: list[tuple[ddl.TableName, ddl.TableName]] = []
     swapped = False
     try:
-        staging = _sibling(engine, stage)
+        engine.command(ddl.create_database(stage))
+        staging = open_staging(stage)
         _stage_tables(engine, project, stage, must_stage, table_pairs, outcome, out)
         _check_and_backfill(staging, project, views, new_views, outcome, out)
         # A view keeps its source and target by name across a swap, but it fixed its columns'
