@@ -140,6 +140,7 @@ def deployed_release() -> Iterator[Path]:
     engine.command(create_table(datasource, database=engine.database))
     engine.insert("ep_orders", COLUMNS, ORDERS)
     yield folder
+    engine = runtime.engine()  # another test may have closed and reopened the process's engine
     engine.command(drop_table("ep_orders", database=engine.database))
 
 
