@@ -24,7 +24,9 @@ The order of work, and why:
    current release publishes no new release.
 5. **Clean up.** The staging database, which now holds the replaced tables and views, is
    dropped. On any error before the swap only the staging database is dropped: the live tables,
-   their rows and the ``current`` link are untouched.
+   their rows and the ``current`` link are untouched. A process killed during a deploy leaves
+   its staging database behind; the next deploy drops it (one deploy runs at a time: a lock
+   file in ``PIPES_PROJECT_DIR``).
 
 What ClickHouse cannot make atomic, said plainly: it has no transactions, so rows ingested into a
 datasource *whose schema changes* between its copy and the swap are not in the new table (an
@@ -422,6 +424,7 @@ def _deploy(
 ) -> Outcome:
     outcome = Outcome()
     live = engine.database
+    _drop_leftovers(engine, out)
     previous = _previous_project()
     views = [
         _View(pipe, node, node.datasource, pipe_select(pipe, node))
@@ -503,6 +506,18 @@ def _deploy(
         except EngineError:
             out(f"warning: could not drop the staging database {stage}; drop it by hand")
     return outcome
+
+
+def _drop_leftovers(engine: Engine, out: Output) -> None:
+    """Staging databases of deploys or copies that were killed (this one holds the lock)."""
+    for kind in ("deploy", "copy"):
+        leftovers = engine.query(
+            "SELECT name FROM system.databases WHERE startsWith(name, {prefix:String})",
+            {"prefix": f"{engine.database}__{kind}_"},
+        ).data
+        for row in leftovers:
+            engine.command(ddl.drop_database(str(row["name"])))
+            out(f"dropped {row['name']}, left by an interrupted {kind}")
 
 
 def _reads(pipe: Pipe) -> set[str]:

@@ -108,3 +108,12 @@ def test_a_second_deploy_at_the_same_time_is_refused(engine: ChdbEngine, project
             deploy(project, engine=engine)
     assert tables(engine) == {}
     deploy(project, engine=engine)
+
+
+def test_a_deploy_drops_what_a_killed_deploy_left(engine: ChdbEngine, project: Path, project_dir: Path) -> None:
+    leftover = f"{engine.database}__deploy_killed"
+    engine.command(f"CREATE DATABASE `{leftover}` ENGINE = Atomic")
+    lines: list[str] = []
+    deploy(project, engine=engine, out=lines.append)
+    assert leftover not in databases(engine)
+    assert f"dropped {leftover}, left by an interrupted deploy" in lines
