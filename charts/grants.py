@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from . import filters, revisions, routing, tokens
@@ -157,6 +158,8 @@ def workspace_token(
     rules: Sequence[TenantFilterRule],
     now: datetime,
 ) -> PageToken:
+    if not request.user.is_authenticated:  # the pages that mint are login_required: never a token for nobody
+        raise PermissionDenied
     plan = plan_for(tenant=tenant, user_id=request.user.pk, workspace=workspace, charts=charts, rules=rules, now=now)
     if (host_problem := routing.route_problem(workspace.api_host, workspace.signing_key_env)) is not None:
         # A row pointing anywhere the operator did not allow gets no token to send there.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -355,15 +356,15 @@ class IntranetGroupRule(models.Model):
         super().save(*args, **kwargs)
 
 
-class DashboardQuerySet(models.QuerySet):
-    def shared(self) -> DashboardQuerySet:
+class DashboardQuerySet(models.QuerySet["Dashboard"]):
+    def shared(self) -> Self:
         """Dashboards administrators publish; never anyone's personal one."""
         return self.filter(owner__isnull=True)
 
-    def visible_to(self, tenant: Tenant) -> DashboardQuerySet:
+    def visible_to(self, tenant: Tenant) -> Self:
         return self.shared().filter(Q(visible_to_all=True) | Q(tenants=tenant)).distinct()
 
-    def personal_to(self, user, tenant: Tenant) -> DashboardQuerySet:
+    def personal_to(self, user, tenant: Tenant) -> Self:
         """One person's own dashboards in one tenant."""
         return self.filter(owner=user, owner_tenant=tenant)
 
@@ -441,8 +442,8 @@ class DashboardChart(models.Model):
         return self.height or self.chart.height
 
 
-class TokenGrantQuerySet(models.QuerySet):
-    def expired_before(self, moment) -> TokenGrantQuerySet:
+class TokenGrantQuerySet(models.QuerySet["TokenGrant"]):
+    def expired_before(self, moment) -> Self:
         return self.filter(expires_at__lt=moment)
 
 

@@ -1,12 +1,28 @@
 """The active tenant of a request, and the one access helper for dashboards."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 
 from .models import Chart, Dashboard, DashboardChart, Membership, Tenant
 
 SESSION_KEY = "panes.tenant_id"
+
+
+@dataclass
+class _Tenancy:
+    """A request's tenants and the active one among them, looked up once per request."""
+
+    tenants: list[Tenant]
+    active: Tenant | None
+
+
+# Kept beside the request rather than on it (attributes Django's request type does not declare);
+# an entry goes when its request does.
+_by_request: WeakKeyDictionary[HttpRequest, _Tenancy] = WeakKeyDictionary()
 
 
 def memberships_of(user) -> list[Membership]:
@@ -22,29 +38,32 @@ def memberships_of(user) -> list[Membership]:
 def active_tenant(request: HttpRequest) -> Tenant | None:
     """The tenant chosen in this session, if the user still belongs to it; else their first.
 
-    Cached on the request: one query per request however often it is asked.
+    Cached per request: one query per request however often it is asked.
     """
-    if hasattr(request, "_panes_tenant"):
-        return request._panes_tenant
+    return _tenancy(request).active
+
+
+def _tenancy(request: HttpRequest) -> _Tenancy:
+    if (cached := _by_request.get(request)) is not None:
+        return cached
     tenants = [m.tenant for m in memberships_of(request.user)]
     chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     tenant = next((t for t in tenants if t.pk == chosen), tenants[0] if tenants else None)
-    request._panes_tenant = tenant
-    request._panes_tenants = tenants
-    return tenant
+    _by_request[request] = tenancy = _Tenancy(tenants, tenant)
+    return tenancy
 
 
 def available_tenants(request: HttpRequest) -> list[Tenant]:
-    active_tenant(request)
-    return request._panes_tenants
+    return _tenancy(request).tenants
 
 
 def switch_tenant(request: HttpRequest, tenant_id: int) -> Tenant | None:
     """Make tenant_id the active tenant if the user is an active member; None otherwise."""
-    tenant = next((t for t in available_tenants(request) if t.pk == tenant_id), None)
+    tenancy = _tenancy(request)
+    tenant = next((t for t in tenancy.tenants if t.pk == tenant_id), None)
     if tenant is not None:
         request.session[SESSION_KEY] = tenant.pk
-        request._panes_tenant = tenant
+        tenancy.active = tenant
     return tenant
 
 

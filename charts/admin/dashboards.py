@@ -1,15 +1,24 @@
 """Dashboards and their tiles; "Preview as tenant" lives in ``preview``."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from django.contrib import admin
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ..models import Dashboard, DashboardChart, Tenant
+from ..models import Dashboard, DashboardChart, DashboardQuerySet, Tenant
 from .preview import PREVIEW_PERMISSION, preview_view
 from .widgets import SafeAutocomplete
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _ChartCount(TypedDict):  # what get_queryset annotates
+        chart_count: int
 
 
 class DashboardChartInline(SafeAutocomplete, admin.TabularInline):
@@ -31,10 +40,10 @@ class DashboardAdmin(SafeAutocomplete, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Dashboard]:
         # Personal dashboards are their owners' own; the admin manages the shared ones.
+        # (ModelAdmin is not generic at runtime, so mypy cannot know the default manager's queryset.)
+        dashboards = cast(DashboardQuerySet, super().get_queryset(request))
         return (
-            super()
-            .get_queryset(request)
-            .shared()
+            dashboards.shared()
             .annotate(chart_count=Count("tiles", distinct=True))
             .prefetch_related(Prefetch("tenants", queryset=Tenant.objects.order_by("name")))
         )
@@ -46,14 +55,14 @@ class DashboardAdmin(SafeAutocomplete, admin.ModelAdmin):
         return ", ".join(t.name for t in obj.tenants.all()) or "nobody"
 
     @admin.display(description="charts", ordering="chart_count")
-    def chart_count(self, obj: Dashboard) -> int:
+    def chart_count(self, obj: WithAnnotations[Dashboard, _ChartCount]) -> int:
         return obj.chart_count
 
     @admin.display(description="preview")
     def preview_link(self, obj: Dashboard) -> str:
         return format_html('<a href="{}">Preview as tenant</a>', reverse("admin:charts_dashboard_preview", args=[obj.pk]))
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> list[str | Callable[[Any], str | bool]]:
         names = list(super().get_list_display(request))
         if not request.user.has_perm(PREVIEW_PERMISSION):
             names.remove("preview_link")

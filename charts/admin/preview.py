@@ -65,6 +65,8 @@ def preview_context(request: HttpRequest, *, dashboard: Dashboard, tenant: Tenan
     context: dict = {"tenant": tenant, "visible": visible, "workspaces": [], "grid": ""}
     if not visible:
         return context
+    if not request.user.is_authenticated:  # the admin lets only staff in
+        raise PermissionDenied
     plans = grants.plans_by_workspace(
         tenant=tenant,
         user_id=request.user.pk,

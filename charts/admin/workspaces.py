@@ -9,6 +9,8 @@ variable (the model's defaults).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -18,6 +20,12 @@ from django.utils.html import format_html
 
 from .. import checks, routing
 from ..models import Workspace
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _ChartCount(TypedDict):  # what WorkspaceAdmin.get_queryset annotates
+        chart_count: int
 
 ROUTING_FIELDS = ("api_host", "signing_key_env")
 ROUTING_PERMISSION = "charts.change_workspace_routing"
@@ -50,8 +58,9 @@ class WorkspaceAdminForm(forms.ModelForm):
             )
         return value
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # a ModelForm's clean returns self.cleaned_data
+        cleaned = self.cleaned_data
         api_host = cleaned.get("api_host", self.instance.api_host)
         variable = cleaned.get("signing_key_env", self.instance.signing_key_env)
         if api_host is not None and variable and (problem := routing.pairing_problem(api_host, variable)):
@@ -135,5 +144,5 @@ class WorkspaceAdmin(admin.ModelAdmin):
         return format_html('<strong class="errornote">{}</strong> — {}', status, explanation)
 
     @admin.display(description="charts", ordering="chart_count")
-    def chart_count(self, obj: Workspace) -> int:
+    def chart_count(self, obj: WithAnnotations[Workspace, _ChartCount]) -> int:
         return obj.chart_count
