@@ -81,10 +81,13 @@ class Query:
 
 
 def endpoint_of(project: Project | None, name: str) -> Pipe | None:
-    """The deployed pipe ``name`` when it has an endpoint node, else None (the legacy path)."""
+    """The deployed pipe named ``name`` (or whose id it is) when it has an endpoint node, else
+    None (the legacy path)."""
     if project is None:
         return None
     pipe = project.pipes.get(name)
+    if pipe is None and name.startswith("t_"):
+        pipe = next((p for p in project.pipes.values() if pipe_id(p.name) == name), None)
     if pipe is None or _endpoint_node(pipe) is None:
         return None
     return pipe

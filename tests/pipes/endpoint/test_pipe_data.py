@@ -7,10 +7,11 @@ import json
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-import pyarrow.parquet as pq
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
+from pipes import endpoint
 from pipes.datafiles import Project
 from pipes.engine import DataFolderInUse, Engine
 from tests.pipes.conftest import scope
@@ -88,6 +89,18 @@ def test_defined_is_true_for_a_fixed_param(api, project: Project, make_token: Ca
 def test_optional_params_filter_when_given(api, project: Project, admin_token: str) -> None:
     rows = api.rows("/v0/pipes/ep_sales.json", admin_token, {"company_id": "acme", "min_quantity": "2"})
     assert [row["quantity"] for row in rows] == [2, 3]
+
+
+def test_a_date_from_in_the_query_string_is_defined(api, project: Project, admin_token: str) -> None:
+    rows = api.rows("/v0/pipes/ep_sales.json", admin_token, {"company_id": "acme", "date_from": "2024-01-03"})
+    assert [row["date"] for row in rows] == ["2024-01-03"]
+
+
+def test_a_pipe_is_read_by_its_id_too(api, project: Project, make_token: Callable[..., str]) -> None:
+    pipe_id = endpoint.pipe_id("ep_sales")
+    token = make_token([scope(pipe_id, company_id="globex")])
+    rows = api.rows(f"/v0/pipes/{pipe_id}.json", token)
+    assert {row["company_id"] for row in rows} == {"globex"}
 
 
 def test_a_token_without_a_scope_for_the_pipe_gets_403(api, project: Project, make_token: Callable[..., str]) -> None:
