@@ -20,9 +20,9 @@ from django.views.decorators.gzip import gzip_page
 
 from . import catalogue, endpoint, throttle
 from .auth import AuthError, Credential, NotConfigured, authenticate, could_read, scope_for
-from .engine import EngineError, runtime
 from .datafiles import Pipe as DeployedPipe
 from .datafiles import Project
+from .engine import EngineError, runtime
 from .models import Pipe
 from .query import RENDERERS, ParamError, PipeMisconfigured, execute, resolve_params
 
@@ -198,10 +198,9 @@ def _deployed_data(
     scope = scope_for(credential, pipe.name, endpoint.pipe_id(pipe.name))
     values = endpoint.request_values(request_params(request), scope.fixed_params)
     query = endpoint.compose(project, pipe, values)
-    engine = runtime.engine()
-    if fmt == "json":
-        return JsonResponse(endpoint.run_json(engine, query).as_json())
-    return HttpResponse(endpoint.run_raw(engine, query, fmt), content_type=endpoint.FORMATS[fmt][1])
+    # ClickHouse's own JSON is Tinybird's body (meta, data, rows, statistics): passed through.
+    body = endpoint.run_raw(runtime.engine(), query, fmt)
+    return HttpResponse(body, content_type=endpoint.FORMATS[fmt][1])
 
 
 def _legacy_data(request: HttpRequest, credential: Credential, name: str, fmt: str) -> HttpResponse:
