@@ -107,7 +107,7 @@ def configuration_gaps(
     gaps: list[Gap] = []
     for tenant in tenants:
         rule_specs = [
-            tokens.RuleSpec(param=r.param, value=r.value, resource=r.chart.scope_resource if r.chart_id else None)
+            tokens.RuleSpec(param=r.param, value=r.value, resource=r.chart.scope_resource if r.chart else None)
             for r in tenant.filter_rules.all()
         ]
         seen: dict[int, Chart] = {}

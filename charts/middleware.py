@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from csp.constants import SELF
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
 
 from lib.origins import SettingOrigins
@@ -35,13 +36,13 @@ def embed_origins() -> list[str]:
 EMBED_ANCESTORS = {"frame-ancestors": [SELF, SettingOrigins("PANES_EMBED_ALLOWED_ORIGINS")]}
 
 
-def xframe_options_for_chart_frames(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def xframe_options_for_chart_frames(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """X-Frame-Options SAMEORIGIN, or none at all while embed origins are configured: the header
     cannot name them, so frame-ancestors alone decides."""
     same_origin, exempt = xframe_options_sameorigin(view), xframe_options_exempt(view)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return (exempt if embed_origins() else same_origin)(request, *args, **kwargs)
 
     return wrapper

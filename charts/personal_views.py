@@ -8,6 +8,7 @@ sends the same forms with ``Accept: application/json`` and gets JSON instead of 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -46,10 +47,11 @@ class AddTileForm(SizeForm):
 
     field_order = ["chart", "width", "height"]
 
-    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The server-side check: only charts the tenant sees are valid choices.
-        self.fields["chart"].queryset = personal.available_charts(tenant)
+        # The server-side check: only charts the tenant sees are valid choices. (self.fields holds
+        # copies of the declared fields, typed only as Field.)
+        cast(forms.ModelChoiceField, self.fields["chart"]).queryset = personal.available_charts(tenant)
 
 
 class TileActionForm(forms.Form):
@@ -72,25 +74,52 @@ def _edit_url(board: Dashboard, tile_id: int | None = None) -> str:
     return f"{url}#tile-{tile_id}" if tile_id else url
 
 
-def _editor(request: HttpRequest, tenant: Tenant, board: Dashboard, *, status: int = 200, **forms_: forms.Form) -> HttpResponse:
+class SizeErrors(TypedDict):
+    """One tile's refused size, shown under that tile."""
+
+    tile: int
+    errors: dict[str, list[str]]
+
+
+def _editor(
+    request: HttpRequest,
+    tenant: Tenant,
+    board: Dashboard,
+    *,
+    status: int = 200,
+    rename_form: TitleForm | None = None,
+    add_form: AddTileForm | None = None,
+    size_errors: SizeErrors | None = None,
+) -> HttpResponse:
     tiles = list(board.tiles.all())
     context = {
         "tenant": tenant,
         "dashboard": board,
         "tiles": [(tile, SizeForm(initial={"width": tile.width, "height": tile.height}, prefix=f"t{tile.pk}")) for tile in tiles],
-        "rename_form": forms_.get("rename_form") or TitleForm(initial={"title": board.title}),
-        "add_form": forms_.get("add_form") or AddTileForm(tenant=tenant),
-        "size_errors": forms_.get("size_errors"),
+        "rename_form": rename_form or TitleForm(initial={"title": board.title}),
+        "add_form": add_form or AddTileForm(tenant=tenant),
+        "size_errors": size_errors,
         "max_tiles": personal.MAX_TILES,
         "full": len(tiles) >= personal.MAX_TILES,
     }
     return render(request, "charts/personal/edit.html", context, status=status)
 
 
-def _invalid(request: HttpRequest, tenant: Tenant, board: Dashboard, errors: dict, **forms_: forms.Form) -> HttpResponse:
+def _invalid(
+    request: HttpRequest,
+    tenant: Tenant,
+    board: Dashboard,
+    errors: dict[str, list[str]],
+    *,
+    rename_form: TitleForm | None = None,
+    add_form: AddTileForm | None = None,
+    size_errors: SizeErrors | None = None,
+) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"errors": errors}, status=400)
-    return _editor(request, tenant, board, status=400, **forms_)
+    return _editor(
+        request, tenant, board, status=400, rename_form=rename_form, add_form=add_form, size_errors=size_errors
+    )
 
 
 def _done(request: HttpRequest, board: Dashboard, *, tile_id: int | None = None, **extra) -> HttpResponse:
@@ -160,6 +189,7 @@ def personal_token(request: HttpRequest, tenant: Tenant, pk: int) -> JsonRespons
         request,
         partial(personal.dashboard_for, request, pk),
         lambda board: _grid_context(request, tenant, board),
+        tenant=tenant,
         missing="dashboard",
     )
 

@@ -202,13 +202,14 @@ class TrustedHeaderBackend(RemoteUserBackend):
         # Checked again after configure_user: nothing between the two may make the account privileged.
         return None if user is None or self._refused(request, user) else user
 
-    def configure_user(self, request: HttpRequest, user, created: bool = True):
+    def configure_user(self, request: HttpRequest | None, user, created: bool = True):
         if created:
             # Signs in through the proxy only; no password to guess or reset.
             user.set_unusable_password()
             user.save(update_fields=["password"])
         # A refused account's memberships are not the proxy's to change either.
-        if user is not None and user.is_active and refusal(user) is None:
+        # (authenticate refuses a call without a request before it gets here)
+        if request is not None and user is not None and user.is_active and refusal(user) is None:
             sync_memberships(user, groups_for(request, user))
         return user
 

@@ -127,12 +127,11 @@ def chart_embed(request: HttpRequest, tenant: Tenant, chart_id: int) -> HttpResp
 
 
 def token_response(
-    request: HttpRequest, find: Callable[[], Found], context_of: Callable[[Found], dict], *, missing: str
+    request: HttpRequest, find: Callable[[], Found], context_of: Callable[[Found], dict], *, tenant: Tenant, missing: str
 ) -> JsonResponse:
-    """The token refresh of a grid: ``find`` looks up its dashboard or chart (a 404 there is a
-    JSON 404 "No such <missing>."), ``context_of`` builds the page context that mints the tokens;
-    503 when they cannot be signed. Personal dashboards answer the same."""
-    tenant = tenancy.active_tenant(request)
+    """The token refresh of a grid for the active ``tenant``: ``find`` looks up its dashboard or
+    chart (a 404 there is a JSON 404 "No such <missing>."), ``context_of`` builds the page context
+    that mints the tokens; 503 when they cannot be signed. Personal dashboards answer the same."""
     # The object, not the path: the URL's name and converted arguments (/embed/chart/01/ is chart 1).
     match = request.resolver_match
     target = (match.view_name, *(match.kwargs[k] for k in sorted(match.kwargs))) if match else (request.path,)
@@ -165,6 +164,7 @@ def dashboard_token(request: HttpRequest, tenant: Tenant, slug: str) -> JsonResp
         request,
         partial(tenancy.dashboard_for, request, slug),
         lambda board: pages.dashboard_context(request, tenant=tenant, dashboard=board),
+        tenant=tenant,
         missing="dashboard",
     )
 
@@ -178,6 +178,7 @@ def chart_embed_token(request: HttpRequest, tenant: Tenant, chart_id: int) -> Js
         request,
         partial(pages.visible_chart, tenant, chart_id),
         lambda chart: pages.chart_context(request, tenant=tenant, chart=chart),
+        tenant=tenant,
         missing="chart",
     )
 
@@ -185,7 +186,7 @@ def chart_embed_token(request: HttpRequest, tenant: Tenant, chart_id: int) -> Js
 @login_required
 @require_GET
 @xframe_options_for_chart_frames
-@csp_replace(EMBED_ANCESTORS)
+@csp_replace(EMBED_ANCESTORS)  # type: ignore[arg-type]  # django-csp types a view as view(request), no URL args
 def chart_frame(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = tenancy.chart_for(request, chart_id)
     tenant = tenancy.active_tenant(request)

@@ -142,7 +142,7 @@ class Command(BaseCommand):
                             dashboard=dashboard.slug, tenant=tenant.slug, charts=[infos[c.pk] for c in ws_charts], plan=plan
                         )
                     )
-            position = {chart.pk: i for i, chart in enumerate(charts)}
+            position: dict[int | str, int] = {chart.pk: i for i, chart in enumerate(charts)}
             tenant_order = {t.slug: i for i, t in enumerate(tenants)}
             rows.extend(sorted(board_rows, key=lambda r: (position[r.chart.key], tenant_order[r.tenant])))
         return rows, list(infos.values()), list(workspaces.values()), findings
@@ -185,11 +185,15 @@ class Command(BaseCommand):
             key = read_signing_key(workspace.signing_key_env).decode()
         except tokens.SigningKeyError as exc:
             raise ListingUnavailable(f"cannot read the pipe listing: {exc}") from None
-        if workspace.is_builtin and not api_origin:
+        if workspace.api_host:
+            origin: str | None = routing.normalise_origin(workspace.api_host)
+        else:  # the built-in host: at api_origin if given, else asked in-process
+            origin = api_origin.rstrip("/") if api_origin else None
+        if origin is None:
             status, body = self._get_in_process(key)
             where = f"the built-in host ({LISTING_PATH}, in-process)"
         else:
-            url = (routing.normalise_origin(workspace.api_host) if workspace.api_host else api_origin.rstrip("/")) + LISTING_PATH
+            url = origin + LISTING_PATH
             status, body = self._get_over_http(url, key, timeout)
             where = url
         try:
