@@ -233,7 +233,6 @@ def run_json(engine: Engine, query: Query, *, max_rows: int | None = None) -> Re
     try:
         return engine.query(wrapped(query, max_rows), query.parameters, settings=limits())
     except EngineError as exc:
-        _drain(engine)
         raise query_error(exc) from exc
 
 
@@ -242,21 +241,7 @@ def run_raw(engine: Engine, query: Query, fmt: str, *, max_rows: int | None = No
     try:
         return engine.query_raw(wrapped(query, max_rows), query.parameters, fmt=FORMATS[fmt][0], settings=limits())
     except EngineError as exc:
-        _drain(engine)
         raise query_error(exc) from exc
-
-
-def _drain(engine: Engine) -> None:
-    """Throw away what a failed query left behind on this thread's connection.
-
-    chDB (4.4) keeps the output a query wrote before it failed (a timeout, an error after some
-    rows) and prepends it to the NEXT answer on the same connection: another request's rows in
-    this one's CSV, or JSON that no longer parses. One throwaway query takes it (measured).
-    """
-    try:
-        engine.query_raw("SELECT 1", fmt="TSV")
-    except EngineError:
-        pass
 
 
 def query_error(exc: EngineError) -> Exception:

@@ -84,6 +84,19 @@ def _owner_pid(folder: Path) -> str | None:
     return None
 
 
+def _discard_partial_output(connection: Any) -> None:
+    """Throw away what a failed query left behind on ``connection``.
+
+    chDB (4.4) keeps the output a query wrote before it failed (a timeout, an error after some
+    rows) and prepends it to the NEXT answer on the same connection: another request's rows in
+    this one's CSV, or JSON that no longer parses. One throwaway query takes it (measured).
+    """
+    try:
+        connection.query("SELECT 1", "TSV")
+    except Exception:  # the connection is broken anyway; the next query will say so
+        pass
+
+
 class ChdbEngine(Engine):
     """chDB on ``data_path``; tables live in ``database`` (an Atomic database, made if missing).
 
@@ -140,11 +153,13 @@ class ChdbEngine(Engine):
         return EngineError.from_exception(error)
 
     def _run(self, sql: str | bytes, fmt: str, parameters: Parameters | None = None) -> bytes:
+        connection = self._connections.get()
         try:
-            result = self._connections.get().query(sql, fmt, params=parameter_values(parameters))
+            result = connection.query(sql, fmt, params=parameter_values(parameters))
         except EngineError:
             raise
         except Exception as error:
+            _discard_partial_output(connection)
             raise EngineError.from_exception(error) from error
         return result.bytes()
 

@@ -255,3 +255,12 @@ def test_insert_raw_lets_clickhouse_parse_ndjson(chdb_engine: ChdbEngine, table_
     ]
     with pytest.raises(ValueError):
         chdb_engine.insert_raw(table, ["tenant"], b"", fmt="JSONEachRow; DROP TABLE x")
+
+
+def test_a_query_that_fails_after_some_rows_leaves_nothing_for_the_next_answer(chdb_engine) -> None:
+    """chDB keeps a failed query's partial output on its connection; the engine throws it away,
+    or the next answer on that thread (another request's) would start with those rows."""
+    failing = "SELECT number FROM numbers(90000) WHERE throwIf(number = 50000, 'boom') = 0 SETTINGS max_block_size = 1000"
+    with pytest.raises(EngineError):
+        chdb_engine.query_raw(failing, fmt="CSV")
+    assert chdb_engine.query_raw("SELECT 7 AS seven", fmt="CSV") == b"7\n"
