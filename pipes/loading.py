@@ -34,13 +34,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeAlias, TypeVar
 
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from .models import Datasource
 from .routers import ANALYTICS
-from .types import _DATE_RE, _DATETIME_RE, _FLOAT_RE, _INT_RE, INT64_MAX, INT64_MIN, TYPE_NAMES, ParamType, coerce
+from .types import _DATE_RE, _DATETIME_RE, _FLOAT_RE, _INT_RE, INT64_MAX, INT64_MIN, TYPE_NAMES, ParamType, Value, coerce
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,11 @@ class BadRow:
     message: str
 
 
+# A row as given: its values in column order, or a JSON object. Readers number them by line.
+Row: TypeAlias = Sequence[object] | Mapping[str, object]
+NumberedRow: TypeAlias = tuple[int, Row | BadRow]
+
+
 # --- schemas ------------------------------------------------------------------------------------
 
 
@@ -132,6 +138,8 @@ def format_schema(columns: Iterable[Column]) -> str:
 
 def check_columns(columns: Iterable[Column | tuple[str, str] | Mapping]) -> list[Column]:
     result: list[Column] = []
+    name: object
+    kind: object
     for column in columns:
         if isinstance(column, Column):
             name, kind = column.name, column.type
@@ -224,31 +232,31 @@ def _fits(value: object, kind: str) -> bool:
 # --- converting values --------------------------------------------------------------------------
 
 
-def _converter(kind: str) -> Callable[[object], object]:
+def _converter(kind: str) -> Callable[[object], Value | None]:
     """value -> stored value (None for NULL); ValueError if it does not fit. Fast paths first."""
     if kind == ParamType.STRING:
 
-        def convert(value: object) -> object:
+        def convert_string(value: object) -> Value | None:
             if value is None or type(value) is str:
                 return value
             return coerce(value, kind)
 
-        return convert
+        return convert_string
 
     if kind == ParamType.FLOAT:
 
-        def convert(value: object) -> object:
+        def convert_float(value: object) -> Value | None:
             if type(value) is float and math.isfinite(value):
                 return value
             if value is None or value == "":
                 return None
             return coerce(value, kind)
 
-        return convert
+        return convert_float
 
     if kind == ParamType.DATE:
 
-        def convert(value: object) -> object:
+        def convert_date(value: object) -> Value | None:
             if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
                 try:
                     return date.fromisoformat(value)
@@ -258,9 +266,9 @@ def _converter(kind: str) -> Callable[[object], object]:
                 return None
             return coerce(value, kind)
 
-        return convert
+        return convert_date
 
-    def convert(value: object) -> object:
+    def convert(value: object) -> Value | None:
         if value is None or value == "":
             return None
         return coerce(value, kind)
@@ -313,7 +321,7 @@ def load_file(
         raise LoadError(f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
 
 
-def _csv_rows(handle, declared: list[Column] | None) -> tuple[list[Column], Iterator[tuple[int, object]]]:
+def _csv_rows(handle, declared: list[Column] | None) -> tuple[list[Column], Iterator[NumberedRow]]:
     reader = csv.reader(handle)
     try:
         header = [h.strip() for h in next(reader)]
@@ -325,7 +333,7 @@ def _csv_rows(handle, declared: list[Column] | None) -> tuple[list[Column], Iter
     if bad:
         raise LoadError(f"line 1: header names {', '.join(map(repr, bad))} are not SQL identifiers.")
 
-    def records() -> Iterator[tuple[int, object]]:
+    def records() -> Iterator[tuple[int, list[str] | BadRow]]:
         while True:
             start = reader.line_num + 1
             try:
@@ -366,22 +374,22 @@ def _csv_rows(handle, declared: list[Column] | None) -> tuple[list[Column], Iter
         columns = check_columns((h, infer_type(row[i] for row in good)) for i, h in enumerate(header))
     positions = [header.index(c.name) for c in columns]
 
-    def ordered() -> Iterator[tuple[int, object]]:
+    def ordered() -> Iterator[NumberedRow]:
         for line, fields in itertools.chain(sample, stream):
             yield line, fields if isinstance(fields, BadRow) else [fields[i] for i in positions]
 
     return columns, ordered()
 
 
-def _ndjson_rows(handle, declared: list[Column] | None) -> tuple[list[Column], Iterator[tuple[int, object]]]:
-    def records() -> Iterator[tuple[int, object]]:
+def _ndjson_rows(handle, declared: list[Column] | None) -> tuple[list[Column], Iterator[NumberedRow]]:
+    def records() -> Iterator[tuple[int, dict[str, object] | BadRow]]:
         for line, text in enumerate(handle, start=1):
             text = text.strip()
             if not text:
                 continue
             try:
                 record = json.loads(text)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 yield line, BadRow(f"not JSON: {exc.msg}")
                 continue
             if not isinstance(record, dict):
@@ -404,7 +412,7 @@ def _ndjson_rows(handle, declared: list[Column] | None) -> tuple[list[Column], I
         strict = True
     known = {c.name for c in columns}
 
-    def ordered() -> Iterator[tuple[int, object]]:
+    def ordered() -> Iterator[NumberedRow]:
         for line, record in itertools.chain(sample, stream):
             if isinstance(record, BadRow):
                 yield line, record
@@ -428,7 +436,7 @@ def _ndjson_rows(handle, declared: list[Column] | None) -> tuple[list[Column], I
 def _load(
     name: str,
     columns: list[Column],
-    rows: Iterable[tuple[int, object]],
+    rows: Iterable[NumberedRow],
     indexes: Iterable[str | Sequence[str]],
     *,
     source: str,
@@ -453,7 +461,7 @@ def _load(
     bad_rows = 0
     count = 0
 
-    def good_rows() -> Iterator[list[object]]:
+    def good_rows() -> Iterator[list[Value | None]]:
         nonlocal bad_rows, count
         for line, raw in rows:
             if isinstance(raw, BadRow):
@@ -525,13 +533,16 @@ def _first_problem(columns: Sequence[Column], values: Sequence[object]) -> str:
     return "bad value"
 
 
-def _batched(items: Iterable[list[object]], size: int) -> Iterator[list[list[object]]]:
+_T = TypeVar("_T")
+
+
+def _batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
 
 
-def _copy(cursor, table: str, columns: list[str], rows: Iterable[list[object]]) -> None:
+def _copy(cursor, table: str, columns: list[str], rows: Iterable[list[Value | None]]) -> None:
     """PostgreSQL: COPY is several times faster than INSERT for bulk loads."""
     raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
     with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:

@@ -6,6 +6,7 @@ nothing a caller sends is ever pasted into SQL.
 """
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -13,9 +14,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from . import sql as pipe_sql
-from .types import ParamType, RESERVED_PARAMS, coerce_param
+from .types import ParamType, RESERVED_PARAMS, Value, coerce_param
 
 IDENTIFIER_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+PIPE_ID_RE = r"^t_[0-9a-f]{32}$"
 
 # No "__": loading names its temporary tables and indexes "<name>__...".
 datasource_name_validator = RegexValidator(
@@ -24,7 +26,7 @@ datasource_name_validator = RegexValidator(
 )
 pipe_name_validator = RegexValidator(IDENTIFIER_RE, "A pipe name: letters, digits and _, not starting with a digit.")
 param_name_validator = RegexValidator(IDENTIFIER_RE, "A param name: letters, digits and _, not starting with a digit.")
-pipe_id_validator = RegexValidator(r"^t_[0-9a-f]{32}$", "A pipe id is t_ followed by 32 lowercase hex digits.")
+pipe_id_validator = RegexValidator(PIPE_ID_RE, "A pipe id is t_ followed by 32 lowercase hex digits.")
 
 
 def new_pipe_id() -> str:
@@ -79,7 +81,7 @@ class Pipe(models.Model):
         return pipe_sql.placeholders(self.sql)
 
     def clean(self) -> None:
-        if pipe_id_validator.regex.match(self.name or ""):
+        if re.match(PIPE_ID_RE, self.name or ""):
             # URLs accept a pipe's name or its id: a name shaped like an id would be ambiguous.
             raise ValidationError({"name": "A pipe name cannot look like a pipe id (t_ and 32 hex digits)."})
         # Syntax only: whether every placeholder is declared needs the params, which the admin's
@@ -121,7 +123,7 @@ class PipeParam(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def default_value(self) -> object:
+    def default_value(self) -> Value | None:
         """The typed default, or None (bound as NULL)."""
         if self.default == "":
             return None

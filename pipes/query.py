@@ -33,7 +33,7 @@ from . import sql as pipe_sql
 from .auth import AuthError
 from .models import Pipe, PipeParam
 from .routers import ANALYTICS
-from .types import RESERVED_PARAMS, ParamType, coerce_param
+from .types import RESERVED_PARAMS, ParamType, Value, coerce_param
 
 class ParamError(Exception):
     """A bad request: the message names the param (-> 400)."""
@@ -60,7 +60,7 @@ class Result:
 
 def resolve_params(
     declared: Sequence[PipeParam], query: Mapping[str, Sequence[str]], fixed: Mapping[str, object]
-) -> dict[str, object]:
+) -> dict[str, Value | None]:
     """The typed value bound for every declared param (None binds NULL).
 
     ``query`` maps each query-string key to its list of values (a QueryDict's ``lists()``).
@@ -81,7 +81,7 @@ def resolve_params(
         given[key] = value  # replaces the query string's value, whatever it was
         fixed_names.add(key)
 
-    bound: dict[str, object] = {}
+    bound: dict[str, Value | None] = {}
     for param in declared:
         raw = given.get(param.name)
         if isinstance(raw, str):
@@ -107,7 +107,9 @@ def resolve_params(
 # --- running ------------------------------------------------------------------------------------
 
 
-def execute(pipe: Pipe, declared: Sequence[PipeParam], values: Mapping[str, object], *, max_rows: int | None = None) -> Result:
+def execute(
+    pipe: Pipe, declared: Sequence[PipeParam], values: Mapping[str, Value | None], *, max_rows: int | None = None
+) -> Result:
     """Run ``pipe`` with bound ``values`` on the analytics database.
 
     At most ``max_rows`` (default PIPES_MAX_ROWS) rows are returned; the database is asked for
@@ -170,7 +172,7 @@ def check_sql(sql: str, declared: Sequence[PipeParam]) -> None:
     It runs inside a wrapper that returns no rows, with each param's default or NULL.
     """
     bound_sql = pipe_sql.bind(pipe_sql.strip_terminator(sql), {p.name for p in declared})
-    params = {}
+    params: dict[str, Value | None] = {}
     for param in declared:
         try:
             params[param.name] = param.default_value()

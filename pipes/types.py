@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timezone
+from typing import TypeAlias
 
 from django.db import models
 
@@ -36,13 +37,16 @@ class ParamType(models.TextChoices):
 
 TYPE_NAMES = tuple(ParamType.values)
 
+# What ``coerce`` returns: the Python value of one of TYPE_NAMES, as bound or stored (None is NULL).
+Value: TypeAlias = str | int | float | bool | date | datetime
+
 
 def _excerpt(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "...'"
 
 
-def coerce(value: object, kind: str) -> object:
+def coerce(value: object, kind: str) -> Value:
     """``value`` as the Python value of type ``kind``; ValueError if it is not one."""
     bad = ValueError(f"{_excerpt(value)} is not a valid {kind}")
     if kind == ParamType.STRING:
@@ -123,7 +127,7 @@ def _datetime(value: object, bad: ValueError) -> datetime:
     return moment
 
 
-def coerce_param(name: str, value: object, kind: str) -> object:
+def coerce_param(name: str, value: object, kind: str) -> Value:
     """Like ``coerce``, with the param named in the message (for a 400 or a form error)."""
     try:
         return coerce(value, kind)
