@@ -7,6 +7,8 @@ Two credentials are accepted:
 - a **JWT** signed with that admin token: HS256 only, ``exp`` required and in the future,
   ``workspace_id`` equal to PIPES_WORKSPACE_ID, and a ``PIPES:READ`` scope whose resource is the
   pipe's name or id. Its ``fixed_params`` are applied over the query string by ``pipes.query``.
+  For ``/v0/events`` the JWT needs a ``DATASOURCES:APPEND`` scope (Tinybird's docs also spell it
+  ``DATASOURCE:APPEND``) whose resource is the datasource's name; a READ scope never appends.
 
 The admin token is read from the environment (the variable named by PIPES_ADMIN_TOKEN_ENV, or the
 file named by ``<VAR>_FILE``) at the moment of use, and never appears in a message or a log. This
@@ -26,6 +28,7 @@ from lib.secrets import SecretFileError, read_secret
 
 ALGORITHMS = ["HS256"]
 SCOPE_TYPE = "PIPES:READ"
+APPEND_SCOPE_TYPES = ("DATASOURCES:APPEND", "DATASOURCE:APPEND")
 MIN_KEY_BYTES = 32
 FIXED_PARAMS_MALFORMED = "the token's fixed_params are malformed"
 
@@ -195,3 +198,15 @@ def could_read(credential: Credential, segment: str) -> bool:
     if credential.is_admin:
         return True
     return any(s.get("type") == SCOPE_TYPE and s.get("resource") == segment for s in credential.scopes)
+
+
+def may_append(credential: Credential, datasource_name: str) -> None:
+    """Refuses (AuthError -> 403) unless the credential may append to the datasource named
+    ``datasource_name``: the admin token, or a JWT with an APPEND scope naming it. Asked before the
+    datasource is looked up, so a token without the scope learns nothing of what exists."""
+    if credential.is_admin:
+        return
+    if not any(
+        s.get("type") in APPEND_SCOPE_TYPES and s.get("resource") == datasource_name for s in credential.scopes
+    ):
+        raise AuthError("the token has no DATASOURCES:APPEND scope for this datasource")

@@ -228,3 +228,56 @@ def _legacy_data(request: HttpRequest, credential: Credential, name: str, fmt: s
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:
     authenticate(token_from(request))  # a bad token gets its 403 first, whatever the path
     raise ApiError(404, "not found: read a pipe at /v0/pipes/<name>.json, .csv, .ndjson or .parquet")
+
+
+# The Events API ---------------------------------------------------------------------------
+
+from . import events as events_api  # noqa: E402
+from .auth import may_append  # noqa: E402
+
+
+def _events_token(request: HttpRequest) -> str | None:
+    """The Bearer token, else ``?token=``. Never the form body: clients (``curl -d``) send
+    NDJSON as a form, and parsing it as one would read the whole body past the 10 MB limit."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise AuthError("use Authorization: Bearer <token>")
+        return value.strip()
+    return request.GET.get("token")
+
+
+@api(methods=("POST",))
+def events(request: HttpRequest) -> HttpResponse:
+    """``POST /v0/events?name=<datasource>``: NDJSON (gzip allowed) appended to a deployed
+    datasource. 202 with the counts; 200 with ``wait=true`` (the rows are written before either
+    answer: there is no queue to wait for)."""
+    credential = authenticate(_events_token(request))
+    if credential.rps and not throttle.allow(credential.name, credential.rps):
+        response = error(429, f"rate limit exceeded: {credential.rps} requests per second")
+        response["Retry-After"] = "1"
+        return response
+    name = request.GET.get("name", "")
+    if not name:
+        raise ApiError(400, "name the datasource: /v0/events?name=<datasource>")
+    may_append(credential, name)
+    project = catalogue.current()
+    datasource = project.datasources.get(name) if project is not None else None
+    if datasource is None:
+        raise ApiError(404, f"datasource {name} does not exist")
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        raise ApiError(400, "the Content-Length header is not a number") from None
+    if declared > events_api.MAX_BODY_BYTES:
+        raise ApiError(413, "the body is over 10 MB: send the events in several requests")
+    try:
+        body = events_api.read_body(request, encoding=request.headers.get("Content-Encoding", ""))
+    except events_api.BodyTooLarge:
+        raise ApiError(413, "the body is over 10 MB (decompressed): send the events in several requests") from None
+    except events_api.BadBody as exc:
+        raise ApiError(400, str(exc)) from None
+    outcome = events_api.ingest(runtime.engine(), datasource, body)
+    wait = request.GET.get("wait", "").lower() in ("true", "1")
+    return JsonResponse(outcome.as_json(), status=200 if wait else 202)

@@ -1,0 +1,420 @@
+"""Tinybird's Events API for the built-in host: NDJSON lines into a deployed datasource.
+
+Each line goes through the datasource's jsonpaths (``pipes.datafiles.jsonpath``, the parser the
+deploy checked them with) into one flat JSON object per row, keyed by column; the batch goes to
+ClickHouse in one ``JSONEachRow`` INSERT, so ClickHouse parses the types, fills omitted columns
+with their DEFAULT, and runs the materialized views on the block.
+
+What Tinybird quarantines is quarantined here, never dropped and never a 500: a line that is not
+JSON or not an object, a value missing (or null) in a column that is neither Nullable nor has a
+DEFAULT, an integer outside its column's range (ClickHouse would wrap it silently), and any value
+ClickHouse cannot parse as its column's type. The last kind is found only when ClickHouse refuses
+the batch: the batch is then checked in a scratch Memory table with ClickHouse's own parser
+(``input_format_allow_errors_*``), one column at a time for the reasons, and the good rows are
+inserted alone. Quarantined rows go to ``<name>_quarantine`` with Tinybird's ``c__error_column``
+and ``c__error``, the values as received, and the whole line in ``c__raw``.
+
+One request is one INSERT of one block: a process killed during it leaves all or none of the
+request's rows in each partition (see ``pipes.engine.base.insert_settings`` for the limit across
+partitions).
+"""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pipes.datafiles import Column, Datasource
+from pipes.datafiles.jsonpath import EACH, Step, parse_jsonpath
+from pipes.engine import Engine, EngineError
+from pipes.engine.ddl import drop_table, qualified, quarantine_columns, quarantine_name, quote_identifier
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # Tinybird: up to 10 MB per request, decompressed too
+_READ_CHUNK = 256 * 1024
+
+# ClickHouse errors that say nothing about a row: the batch is not retried row by row.
+_NOT_ABOUT_ROWS = frozenset(
+    {
+        16,  # NO_SUCH_COLUMN_IN_TABLE
+        60,  # UNKNOWN_TABLE
+        81,  # UNKNOWN_DATABASE
+        159,  # TIMEOUT_EXCEEDED
+        241,  # MEMORY_LIMIT_EXCEEDED
+        242,  # TABLE_IS_READ_ONLY
+        243,  # NOT_ENOUGH_SPACE
+        252,  # TOO_MANY_PARTS
+    }
+)
+
+_WRAPPER_RE = re.compile(r"^\s*(Nullable|LowCardinality)\s*\((.*)\)\s*$", re.S)
+_INT_RE = re.compile(r"^(U?)Int(8|16|32|64|128|256)$")
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class BodyTooLarge(Exception):
+    """The body is over MAX_BODY_BYTES, as sent or once decompressed (-> 413)."""
+
+
+class BadBody(Exception):
+    """The body cannot be read at all, e.g. broken gzip (-> 400)."""
+
+
+def read_body(stream: Readable, *, encoding: str = "", limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, decompressed when ``Content-Encoding`` is gzip (or deflate), read in
+    chunks and never more than ``limit`` bytes of output: a small gzip bomb is refused after
+    ``limit`` bytes, not after inflating it whole."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        raw = _read_capped(stream, limit)
+        return raw
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise BadBody(f"Content-Encoding {encoding} is not supported: use gzip")
+    # 32 + 15: zlib or gzip headers, detected; the compressed body is capped like a plain one.
+    inflater = zlib.decompressobj(47)
+    out = bytearray()
+    received = 0
+    try:
+        while True:
+            chunk = stream.read(_READ_CHUNK)
+            if not chunk:
+                break
+            received += len(chunk)
+            if received > limit:
+                raise BodyTooLarge
+            data = chunk
+            while data:
+                out += inflater.decompress(data, limit + 1 - len(out))
+                if len(out) > limit:
+                    raise BodyTooLarge
+                data = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+        out += inflater.flush(limit + 1 - len(out))
+    except zlib.error as exc:
+        raise BadBody(f"the body is not valid {encoding}: {exc}") from None
+    if len(out) > limit:
+        raise BodyTooLarge
+    if not inflater.eof:
+        raise BadBody(f"the {encoding} body is truncated")
+    return bytes(out)
+
+
+def _read_capped(stream: Readable, limit: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(_READ_CHUNK)
+        if not chunk:
+            return b"".join(parts)
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        parts.append(chunk)
+
+
+# Columns ----------------------------------------------------------------------------------
+
+
+def _base_type(type_: str) -> tuple[str, bool]:
+    """(the type without Nullable/LowCardinality, whether it is Nullable)."""
+    nullable = False
+    while match := _WRAPPER_RE.match(type_):
+        nullable = nullable or match.group(1) == "Nullable"
+        type_ = match.group(2)
+    return type_.strip(), nullable
+
+
+def _int_bounds(base: str) -> tuple[int, int] | None:
+    match = _INT_RE.match(base)
+    if not match:
+        return None
+    bits = int(match.group(2))
+    if match.group(1):
+        return 0, 2**bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column as ingestion sees it: where its value sits and what it accepts."""
+
+    name: str
+    type: str
+    steps: tuple[Step, ...]
+    nullable: bool
+    has_default: bool
+    bounds: tuple[int, int] | None
+
+    @property
+    def required(self) -> bool:
+        """Tinybird quarantines a missing value unless the column is Nullable or has a DEFAULT;
+        an Array column takes its empty array."""
+        return not (self.nullable or self.has_default or _base_type(self.type)[0].startswith("Array("))
+
+
+def fields_of(datasource: Datasource) -> tuple[Field, ...]:
+    """The datasource's columns with their parsed jsonpaths; a schema without jsonpaths reads
+    each column from the top-level key of its name, as Tinybird does."""
+    fields = []
+    for column in datasource.columns:
+        base, nullable = _base_type(column.type)
+        fields.append(
+            Field(
+                name=column.name,
+                type=column.type,
+                steps=_steps(column),
+                nullable=nullable,
+                has_default=column.default is not None,
+                bounds=_int_bounds(base),
+            )
+        )
+    return tuple(fields)
+
+
+def _steps(column: Column) -> tuple[Step, ...]:
+    if column.jsonpath:
+        return parse_jsonpath(column.jsonpath)
+    return (column.name,)
+
+
+_MISSING = object()
+
+
+def extract(document: Any, steps: Sequence[Step]) -> Any:
+    """The value at ``steps`` in ``document``; ``_MISSING`` when a step finds nothing. A ``[:]``
+    step maps the rest of the path over every item of the array (items without it are skipped)."""
+    value = document
+    for i, step in enumerate(steps):
+        if step is EACH:
+            if not isinstance(value, list):
+                return _MISSING
+            rest = steps[i + 1 :]
+            found = (extract(item, rest) for item in value)
+            return [item for item in found if item is not _MISSING]
+        if isinstance(step, str):
+            if not isinstance(value, dict) or step not in value:
+                return _MISSING
+            value = value[step]
+        else:  # an index
+            if not isinstance(value, list) or not -len(value) <= step < len(value):  # type: ignore[operator]
+                return _MISSING
+            value = value[step]  # type: ignore[index]
+    return value
+
+
+# Lines -> rows ----------------------------------------------------------------------------
+
+
+@dataclass
+class Rejected:
+    """A line for the quarantine: its values as received, and why."""
+
+    line: str
+    values: dict[str, Any]
+    columns: list[str]
+    errors: list[str]
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_loads = json.JSONDecoder(parse_constant=_refuse_constant).decode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _describe(value: Any) -> str:
+    return value if isinstance(value, str) else _dumps(value)
+
+
+def split_lines(body: bytes) -> Iterator[bytes]:
+    """The body's non-blank lines (``\\n`` or ``\\r\\n``)."""
+    for line in body.split(b"\n"):
+        if line.strip():
+            yield line
+
+
+def transform(line: bytes, fields: Sequence[Field]) -> dict[str, Any] | Rejected:
+    """One NDJSON line -> the row as a flat ``{column: value}`` (omitted columns take their
+    DEFAULT in ClickHouse), or why it goes to quarantine."""
+    try:
+        document = _loads(line.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        text = line.decode("utf-8", "replace")
+        return Rejected(text, {}, [], [f"the line is not valid JSON: {exc}"])
+    if not isinstance(document, dict):
+        kind = "an array" if isinstance(document, list) else f"a {type(document).__name__}"
+        return Rejected(line.decode("utf-8"), {}, [], [f"the line is {kind}, not a JSON object"])
+    row: dict[str, Any] = {}
+    bad_columns: list[str] = []
+    errors: list[str] = []
+    for field in fields:
+        value = extract(document, field.steps)
+        if value is _MISSING or value is None:
+            if field.nullable and value is None:
+                row[field.name] = None
+            elif field.required:
+                bad_columns.append(field.name)
+                errors.append(
+                    f"value is missing on column '{field.name}', which is not Nullable and has no DEFAULT"
+                )
+            continue  # omitted: ClickHouse applies the column's DEFAULT
+        if field.bounds is not None and isinstance(value, int) and not isinstance(value, bool):
+            low, high = field.bounds
+            if not low <= value <= high:
+                bad_columns.append(field.name)
+                errors.append(f"value '{value}' on column '{field.name}' is not {field.type}")
+        row[field.name] = value
+    if errors:
+        return Rejected(line.decode("utf-8"), row, bad_columns, errors)
+    return row
+
+
+# Ingestion --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    successful_rows: int
+    quarantined_rows: int
+
+    def as_json(self) -> dict[str, int]:
+        return {"successful_rows": self.successful_rows, "quarantined_rows": self.quarantined_rows}
+
+
+def ingest(engine: Engine, datasource: Datasource, body: bytes) -> Outcome:
+    """Appends the NDJSON ``body`` to ``datasource``: good rows in one INSERT, the others into
+    its quarantine table. Every non-blank line is counted once, in one of the two."""
+    fields = fields_of(datasource)
+    import_id = uuid.uuid4().hex
+    good_lines: list[bytes] = []
+    rows: list[dict[str, Any]] = []
+    rejected: list[Rejected] = []
+    for line in split_lines(body):
+        result = transform(line, fields)
+        if isinstance(result, Rejected):
+            rejected.append(result)
+        else:
+            rows.append(result)
+            good_lines.append(line)
+    stored = _insert(engine, datasource, fields, rows, good_lines, rejected)
+    if rejected:
+        quarantine(engine, datasource, rejected, import_id)
+    return Outcome(successful_rows=stored, quarantined_rows=len(rejected))
+
+
+def _encode(rows: Iterable[dict[str, Any]]) -> bytes:
+    return "".join(_dumps(row) + "\n" for row in rows).encode()
+
+
+def _insert(
+    engine: Engine,
+    datasource: Datasource,
+    fields: Sequence[Field],
+    rows: list[dict[str, Any]],
+    lines: list[bytes],
+    rejected: list[Rejected],
+) -> int:
+    """Inserts ``rows``; when ClickHouse refuses the batch for some rows' values, those rows
+    join ``rejected`` and the others are inserted. Returns how many rows were stored."""
+    if not rows:
+        return 0
+    names = [field.name for field in fields]
+    try:
+        engine.insert_raw(datasource.name, names, _encode(rows), fmt="JSONEachRow", max_rows=len(rows))
+        return len(rows)
+    except EngineError as exc:
+        if exc.code is None or exc.code in _NOT_ABOUT_ROWS:
+            raise
+        failure = exc
+    bad = find_bad_rows(engine, fields, rows)
+    if not bad:
+        raise failure  # every row parses: the batch failed for another reason (a view, a DEFAULT)
+    keep = [i for i in range(len(rows)) if i not in bad]
+    for i, (columns, errors) in sorted(bad.items()):
+        rejected.append(Rejected(lines[i].decode("utf-8"), rows[i], columns, errors))
+    if keep:
+        kept = [rows[i] for i in keep]
+        engine.insert_raw(datasource.name, names, _encode(kept), fmt="JSONEachRow", max_rows=len(kept))
+    return len(keep)
+
+
+_ROW = "__panes_row"
+_CHECK_SETTINGS = (
+    "input_format_allow_errors_num = 1000000000, input_format_allow_errors_ratio = 1, "
+    "date_time_input_format = 'best_effort'"
+)
+
+
+def _parsed_rows(engine: Engine, fields: Sequence[Field], rows: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
+    """The row numbers ClickHouse parses into ``fields``' types, with its own JSONEachRow parser:
+    the rows are inserted, with errors allowed, into a scratch Memory table."""
+    scratch = f"_events_check_{uuid.uuid4().hex}"
+    columns = ", ".join(f"{quote_identifier(field.name)} {field.type}" for field in fields)
+    table = qualified(scratch, engine.database)
+    engine.command(f"CREATE TABLE {table} ({quote_identifier(_ROW)} UInt64, {columns}) ENGINE = Memory")
+    try:
+        names = {field.name for field in fields}
+        data = "".join(
+            _dumps({_ROW: n, **{k: v for k, v in row.items() if k in names}}) + "\n" for n, row in rows
+        )
+        engine.command(f"INSERT INTO {table} SETTINGS {_CHECK_SETTINGS} FORMAT JSONEachRow\n{data}")
+        result = engine.query(f"SELECT {quote_identifier(_ROW)} AS n FROM {table}")
+        return {int(row["n"]) for row in result.data}
+    finally:
+        engine.command(drop_table(scratch, database=engine.database))
+
+
+def find_bad_rows(
+    engine: Engine, fields: Sequence[Field], rows: Sequence[dict[str, Any]]
+) -> dict[int, tuple[list[str], list[str]]]:
+    """The rows ClickHouse cannot parse, by index, each with its bad columns and Tinybird-style
+    reasons (``value 'x' on column 'c' is not Type``), found one column at a time."""
+    numbered = list(enumerate(rows))
+    parsed = _parsed_rows(engine, fields, numbered)
+    bad_rows = [(n, row) for n, row in numbered if n not in parsed]
+    if not bad_rows:
+        return {}
+    reasons: dict[int, tuple[list[str], list[str]]] = {n: ([], []) for n, _ in bad_rows}
+    for field in fields:
+        present = [(n, row) for n, row in bad_rows if row.get(field.name) is not None]
+        if not present:
+            continue
+        fine = _parsed_rows(engine, [field], present)
+        for n, row in present:
+            if n not in fine:
+                reasons[n][0].append(field.name)
+                reasons[n][1].append(f"value '{_describe(row[field.name])}' on column '{field.name}' is not {field.type}")
+    for columns, errors in reasons.values():
+        if not errors:
+            errors.append("ClickHouse refused the row as a whole")
+    return reasons
+
+
+def quarantine(engine: Engine, datasource: Datasource, rejected: Sequence[Rejected], import_id: str) -> None:
+    """Rejected lines into ``<name>_quarantine``, in one INSERT."""
+    names = [name for name, _ in quarantine_columns(datasource) if name != "insertion_date"]
+    column_names = {column.name for column in datasource.columns}
+
+    def record(item: Rejected) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "c__error_column": item.columns,
+            "c__error": item.errors,
+            "c__import_id": import_id,
+            "c__raw": item.line,
+        }
+        for name, value in item.values.items():
+            if name in column_names and value is not None:
+                out[name] = _describe(value)
+        return out
+
+    data = _encode(record(item) for item in rejected)
+    engine.insert_raw(quarantine_name(datasource.name), names, data, fmt="JSONEachRow", max_rows=len(rejected))
+
