@@ -130,7 +130,9 @@ def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpRespon
         response = HttpResponse(loader.render_to_string("503.html"), status=503)
     response["Retry-After"] = RETRY_AFTER_SECONDS
     response["Cache-Control"] = "no-store"
-    response._has_been_logged = True  # our one line replaces django.request's own
+    # Our one line replaces django.request's own. (django.utils.log.log_response reads this
+    # private flag; django-stubs does not declare it.)
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -4,13 +4,25 @@ This app is the only place that knows both `charts` and `pipes`; it only writes 
 """
 from __future__ import annotations
 
+from typing import TypedDict
+
 DEMO_PASSWORD = "panes-demo"
 
-TENANT_FILTER = [("company_id", "String", True, "")]
-DATE_RANGE = [("date_from", "Date", False, ""), ("date_to", "Date", False, "")]
+# A pipe param: (name, type, required, default).
+Param = tuple[str, str, bool, str]
+
+
+class PipeSpec(TypedDict):
+    description: str
+    sql: str
+    params: list[Param]
+
+
+TENANT_FILTER: list[Param] = [("company_id", "String", True, "")]
+DATE_RANGE: list[Param] = [("date_from", "Date", False, ""), ("date_to", "Date", False, "")]
 _DATES = "({{ date_from }} IS NULL OR date >= {{ date_from }}) AND ({{ date_to }} IS NULL OR date <= {{ date_to }})"
 
-PIPES = {
+PIPES: dict[str, PipeSpec] = {
     "sales_by_day": {
         "description": "Orders and revenue per day for one company.",
         "sql": "SELECT date, COUNT(*) AS orders, SUM(amount) AS revenue FROM orders "
