@@ -65,6 +65,7 @@ SETTINGS_VARIABLES = frozenset(
         "PIPES_ADMIN_TOKEN_ENV",
         "PIPES_ENGINE_URL",
         "PIPES_PROJECT_DIR",
+        "PIPES_QUERY_SECONDS",
         "PIPES_MAX_PARAM_LENGTH",
         "PIPES_MAX_ROWS",
         "PIPES_WORKSPACE_ID",

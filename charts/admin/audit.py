@@ -16,9 +16,9 @@ class TokenGrantAdmin(admin.ModelAdmin):
     search_fields = ["fingerprint", "user__username", "tenant__name", "tenant__slug", "dashboard__title"]
     list_select_related = ["user", "tenant", "workspace", "dashboard"]
     date_hierarchy = "issued_at"
-    fields = [
+    fields = (
         "id", "user", "tenant", "workspace", "dashboard", "issued_at", "expires_at", "fingerprint", "payload_json",
-    ]
+    )
     readonly_fields = fields
     show_full_result_count = False
 
