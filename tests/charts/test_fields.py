@@ -219,11 +219,11 @@ def migrate_over_stored_rows(target: list[tuple[str, str]]) -> None:
         cursor.execute(
             "INSERT INTO charts_chart (workspace_id, title, description, kind, pipe_name, pipe_id, tenant_params, is_shared, "
             "height, embed_host, embed_region, chart_type, index_column, category_columns, colors, stacked, filter_params) "
-            "VALUES (%s, 'C', '', 'panes', 'p', '', %s, 0, 320, '', '', 'line', 'd', %s, %s, 0, %s)",
-            [workspace_id, texts["tenant_params"], texts["category_columns"], texts["colors"], texts["filter_params"]],
+            "VALUES (%s, 'C', '', 'panes', 'p', '', %s, %s, 320, '', '', 'line', 'd', %s, %s, %s, %s)",
+            [workspace_id, texts["tenant_params"], False, texts["category_columns"], texts["colors"], False, texts["filter_params"]],
         )
         cursor.execute(
-            "INSERT INTO charts_tenant (name, slug, is_active, brand_colors) VALUES ('T', 't', 1, %s)", [texts["brand_colors"]]
+            "INSERT INTO charts_tenant (name, slug, is_active, brand_colors) VALUES ('T', 't', %s, %s)", [True, texts["brand_colors"]]
         )
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()

@@ -14,8 +14,6 @@ def test_the_engine_is_one_per_process_on_the_configured_folder() -> None:
     assert engine.query("SELECT 1 + {x:UInt8} AS two", {"x": 1}).data == [{"two": 2}]
 
 
-def test_it_reopens_after_close_and_shares_the_folder_with_other_engines(chdb_engine) -> None:
-    runtime.close()
-    engine = runtime.engine()
-    assert engine.query("SELECT 1 AS one").data == [{"one": 1}]
+def test_it_shares_the_folder_with_other_engines_of_the_process(chdb_engine) -> None:
+    assert runtime.engine().query("SELECT 1 AS one").data == [{"one": 1}]
     assert chdb_engine.query("SELECT 2 AS two").data == [{"two": 2}]
