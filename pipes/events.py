@@ -24,7 +24,8 @@ import json
 import re
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -60,6 +61,13 @@ class Readable(Protocol):
 
 class BodyTooLarge(Exception):
     """The body is over MAX_BODY_BYTES, as sent or once decompressed (-> 413)."""
+
+
+class BatchRefused(Exception):
+    """ClickHouse refused a batch whose every row parses: a materialized view or a DEFAULT
+    failed. ClickHouse writes the datasource's part before its views run, so the rows may be
+    stored without their views' rows; the message says so, and a 4xx keeps clients from retrying
+    into duplicates."""
 
 
 class BadBody(Exception):
@@ -131,14 +139,19 @@ def _base_type(type_: str) -> tuple[str, bool]:
     return type_.strip(), nullable
 
 
-def _int_bounds(base: str) -> tuple[int, int] | None:
+def _number_check(base: str) -> Callable[[Any], bool] | None:
+    """For Int*/UInt*/Float* columns, whether a JSON value fits; None for other types."""
+    if base in ("Float32", "Float64"):
+        return lambda value: type(value) in (float, int, bool)
     match = _INT_RE.match(base)
     if not match:
         return None
     bits = int(match.group(2))
-    if match.group(1):
-        return 0, 2**bits - 1
-    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    low, high = (0, 2**bits - 1) if match.group(1) else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return lambda value: (type(value) is int and low <= value <= high) or type(value) is bool
+
+
+Getter = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -149,14 +162,13 @@ class Field:
     type: str
     steps: tuple[Step, ...]
     nullable: bool
-    has_default: bool
-    bounds: tuple[int, int] | None
-
-    @property
-    def required(self) -> bool:
-        """Tinybird quarantines a missing value unless the column is Nullable or has a DEFAULT;
-        an Array column takes its empty array."""
-        return not (self.nullable or self.has_default or _base_type(self.type)[0].startswith("Array("))
+    # Tinybird quarantines a missing value unless the column is Nullable or has a DEFAULT; an
+    # Array column takes its empty array.
+    required: bool
+    # A number column takes JSON numbers only (and booleans, as ClickHouse does): Tinybird
+    # quarantines "3" for an Int, and ClickHouse would wrap 300 into a UInt8 silently.
+    fits: Callable[[Any], bool] | None = dataclasses.field(compare=False, repr=False)
+    get: Getter = dataclasses.field(compare=False, repr=False)  # document -> value, or _MISSING
 
 
 def fields_of(datasource: Datasource) -> tuple[Field, ...]:
@@ -165,14 +177,16 @@ def fields_of(datasource: Datasource) -> tuple[Field, ...]:
     fields = []
     for column in datasource.columns:
         base, nullable = _base_type(column.type)
+        steps = _steps(column)
         fields.append(
             Field(
                 name=column.name,
                 type=column.type,
-                steps=_steps(column),
+                steps=steps,
                 nullable=nullable,
-                has_default=column.default is not None,
-                bounds=_int_bounds(base),
+                required=not (nullable or column.default is not None or base.startswith("Array(")),
+                fits=_number_check(base),
+                get=getter(steps),
             )
         )
     return tuple(fields)
@@ -190,23 +204,46 @@ _MISSING = object()
 def extract(document: Any, steps: Sequence[Step]) -> Any:
     """The value at ``steps`` in ``document``; ``_MISSING`` when a step finds nothing. A ``[:]``
     step maps the rest of the path over every item of the array (items without it are skipped)."""
-    value = document
-    for i, step in enumerate(steps):
-        if step is EACH:
-            if not isinstance(value, list):
+    return getter(tuple(steps))(document)
+
+
+def getter(steps: tuple[Step, ...]) -> Getter:
+    """``steps`` made into one function, once per datasource rather than walked per line: the
+    jsonpaths run for every column of every line."""
+    if EACH in steps:
+        at = steps.index(EACH)
+        outer, inner = getter(steps[:at]), getter(steps[at + 1 :])
+
+        def each(document: Any) -> Any:
+            items = outer(document)
+            if type(items) is not list:
                 return _MISSING
-            rest = steps[i + 1 :]
-            found = (extract(item, rest) for item in value)
-            return [item for item in found if item is not _MISSING]
-        if isinstance(step, str):
-            if not isinstance(value, dict) or step not in value:
-                return _MISSING
-            value = value[step]
-        else:  # an index
-            if not isinstance(value, list) or not -len(value) <= step < len(value):  # type: ignore[operator]
-                return _MISSING
-            value = value[step]  # type: ignore[index]
-    return value
+            return [value for value in map(inner, items) if value is not _MISSING]
+
+        return each
+    if not steps:
+        return lambda document: document
+    if len(steps) == 1 and isinstance(steps[0], str):
+        key = steps[0]
+        return lambda document: document.get(key, _MISSING) if type(document) is dict else _MISSING
+
+    def walk(document: Any) -> Any:
+        value = document
+        for step in steps:
+            if isinstance(step, str):
+                if type(value) is not dict:
+                    return _MISSING
+                value = value.get(step, _MISSING)
+                if value is _MISSING:
+                    return _MISSING
+            else:  # an index; EachItem cannot be here
+                assert isinstance(step, int)
+                if type(value) is not list or not -len(value) <= step < len(value):
+                    return _MISSING
+                value = value[step]
+        return value
+
+    return walk
 
 
 # Lines -> rows ----------------------------------------------------------------------------
@@ -256,7 +293,7 @@ def transform(line: bytes, fields: Sequence[Field]) -> dict[str, Any] | Rejected
     bad_columns: list[str] = []
     errors: list[str] = []
     for field in fields:
-        value = extract(document, field.steps)
+        value = field.get(document)
         if value is _MISSING or value is None:
             if field.nullable and value is None:
                 row[field.name] = None
@@ -266,11 +303,9 @@ def transform(line: bytes, fields: Sequence[Field]) -> dict[str, Any] | Rejected
                     f"value is missing on column '{field.name}', which is not Nullable and has no DEFAULT"
                 )
             continue  # omitted: ClickHouse applies the column's DEFAULT
-        if field.bounds is not None and isinstance(value, int) and not isinstance(value, bool):
-            low, high = field.bounds
-            if not low <= value <= high:
-                bad_columns.append(field.name)
-                errors.append(f"value '{value}' on column '{field.name}' is not {field.type}")
+        if field.fits is not None and not field.fits(value):
+            bad_columns.append(field.name)
+            errors.append(f"value '{_describe(value)}' on column '{field.name}' is not {field.type}")
         row[field.name] = value
     if errors:
         return Rejected(line.decode("utf-8"), row, bad_columns, errors)
@@ -295,16 +330,16 @@ def ingest(engine: Engine, datasource: Datasource, body: bytes) -> Outcome:
     fields = fields_of(datasource)
     import_id = uuid.uuid4().hex
     good_lines: list[bytes] = []
-    rows: list[dict[str, Any]] = []
+    encoded: list[str] = []  # each row as JSON text at once: 10 MB of live dicts slow Python's GC
     rejected: list[Rejected] = []
     for line in split_lines(body):
         result = transform(line, fields)
         if isinstance(result, Rejected):
             rejected.append(result)
         else:
-            rows.append(result)
+            encoded.append(_dumps(result))
             good_lines.append(line)
-    stored = _insert(engine, datasource, fields, rows, good_lines, rejected)
+    stored = _insert(engine, datasource, fields, encoded, good_lines, rejected)
     if rejected:
         quarantine(engine, datasource, rejected, import_id)
     return Outcome(successful_rows=stored, quarantined_rows=len(rejected))
@@ -314,36 +349,46 @@ def _encode(rows: Iterable[dict[str, Any]]) -> bytes:
     return "".join(_dumps(row) + "\n" for row in rows).encode()
 
 
+def _joined(encoded: Sequence[str]) -> bytes:
+    return ("\n".join(encoded) + "\n").encode()
+
+
 def _insert(
     engine: Engine,
     datasource: Datasource,
     fields: Sequence[Field],
-    rows: list[dict[str, Any]],
+    encoded: list[str],
     lines: list[bytes],
     rejected: list[Rejected],
 ) -> int:
-    """Inserts ``rows``; when ClickHouse refuses the batch for some rows' values, those rows
-    join ``rejected`` and the others are inserted. Returns how many rows were stored."""
-    if not rows:
+    """Inserts the rows (``encoded``, one JSON object each); when ClickHouse refuses the batch
+    for some rows' values, those rows join ``rejected`` and the others are inserted. Returns how
+    many rows were stored."""
+    if not encoded:
         return 0
     names = [field.name for field in fields]
     try:
-        engine.insert_raw(datasource.name, names, _encode(rows), fmt="JSONEachRow", max_rows=len(rows))
-        return len(rows)
+        engine.insert_raw(datasource.name, names, _joined(encoded), fmt="JSONEachRow", max_rows=len(encoded))
+        return len(encoded)
     except EngineError as exc:
         if exc.code is None or exc.code in _NOT_ABOUT_ROWS:
             raise
         failure = exc
+    rows = [json.loads(text) for text in encoded]
     bad = find_bad_rows(engine, fields, rows)
     if not bad:
-        raise failure  # every row parses: the batch failed for another reason (a view, a DEFAULT)
-    keep = [i for i in range(len(rows)) if i not in bad]
+        first_line = str(failure).strip().splitlines()[0][:300]
+        raise BatchRefused(
+            f"ClickHouse refused the batch although every row fits {datasource.name} (a materialized "
+            f"view or a DEFAULT failed); the rows may be stored in {datasource.name} without their "
+            f"views' rows: {first_line}"
+        ) from failure
     for i, (columns, errors) in sorted(bad.items()):
         rejected.append(Rejected(lines[i].decode("utf-8"), rows[i], columns, errors))
-    if keep:
-        kept = [rows[i] for i in keep]
-        engine.insert_raw(datasource.name, names, _encode(kept), fmt="JSONEachRow", max_rows=len(kept))
-    return len(keep)
+    kept = [encoded[i] for i in range(len(encoded)) if i not in bad]
+    if kept:
+        engine.insert_raw(datasource.name, names, _joined(kept), fmt="JSONEachRow", max_rows=len(kept))
+    return len(kept)
 
 
 _ROW = "__panes_row"
@@ -356,6 +401,8 @@ _CHECK_SETTINGS = (
 def _parsed_rows(engine: Engine, fields: Sequence[Field], rows: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
     """The row numbers ClickHouse parses into ``fields``' types, with its own JSONEachRow parser:
     the rows are inserted, with errors allowed, into a scratch Memory table."""
+    if not rows:
+        return set()
     scratch = f"_events_check_{uuid.uuid4().hex}"
     columns = ", ".join(f"{quote_identifier(field.name)} {field.type}" for field in fields)
     table = qualified(scratch, engine.database)

@@ -278,6 +278,10 @@ def events(request: HttpRequest) -> HttpResponse:
         raise ApiError(413, "the body is over 10 MB (decompressed): send the events in several requests") from None
     except events_api.BadBody as exc:
         raise ApiError(400, str(exc)) from None
-    outcome = events_api.ingest(runtime.engine(), datasource, body)
+    try:
+        outcome = events_api.ingest(runtime.engine(), datasource, body)
+    except events_api.BatchRefused as exc:
+        logger.error("pipes: /v0/events?name=%s: %s", name, exc)
+        raise ApiError(422, str(exc)) from None
     wait = request.GET.get("wait", "").lower() in ("true", "1")
     return JsonResponse(outcome.as_json(), status=200 if wait else 202)

@@ -80,7 +80,50 @@ def test_an_integer_outside_its_column_is_quarantined_not_wrapped(events, rows):
 def test_every_error_of_a_line_is_listed(events, rows):
     events.post(ndjson({"amount": "x", "quantity": 1000}))
     [bad] = _quarantined(rows)
-    assert set(bad["c__error_column"]) == {"company_id", "quantity"}
+    assert set(bad["c__error_column"]) == {"company_id", "amount", "quantity"}
+    assert len(bad["c__error"]) == 3
+
+
+@pytest.mark.parametrize("value", ["3", [3], {"n": 3}, 3.5])
+def test_a_number_column_takes_json_numbers_only(events, rows, value):
+    response = events.post(ndjson({**GOOD, "quantity": value}))
+    assert response.json() == {"successful_rows": 0, "quarantined_rows": 1}
+    [bad] = _quarantined(rows)
+    assert bad["c__error_column"] == ["quantity"]
+
+
+def test_an_engine_failure_that_is_not_about_rows_is_503_and_quarantines_nothing(events, rows, monkeypatch):
+    from pipes.engine import EngineError
+    from pipes.engine.base import Engine
+
+    def refuse(self, *args, **kwargs):
+        raise EngineError("Code: 241. DB::Exception: Memory limit exceeded", 241)
+
+    monkeypatch.setattr(Engine, "insert_raw", refuse)
+    response = events.post(ndjson(GOOD))
+    assert response.status_code == 503
+    monkeypatch.undo()
+    assert rows("ev_orders") == [] and _quarantined(rows) == []
+
+
+def test_a_failing_materialized_view_is_422_not_blamed_on_the_rows(events, rows, engine):
+    """ClickHouse stores the datasource's part before its views run: the answer says the rows
+    may be stored, with a 4xx so that clients do not retry into duplicates."""
+    database = engine.database
+    engine.command(f"CREATE TABLE {database}.ev_guard (id Int32) ENGINE = MergeTree ORDER BY id")
+    engine.command(
+        f"CREATE MATERIALIZED VIEW {database}.ev_guard_mv TO {database}.ev_guard "
+        "AS SELECT id + throwIf(id = 13, 'unlucky') AS id FROM ev_plain"
+    )
+    try:
+        response = events.post(ndjson({"id": 1}, {"id": 13}), name="ev_plain")
+    finally:
+        engine.command(f"DROP TABLE IF EXISTS {database}.ev_guard_mv SYNC")
+        engine.command(f"DROP TABLE IF EXISTS {database}.ev_guard SYNC")
+    assert response.status_code == 422
+    assert "may be stored in ev_plain" in response.json()["error"]
+    assert "unlucky" in response.json()["error"]
+    assert _quarantined(rows, "ev_plain") == []
 
 
 _values = st.one_of(
