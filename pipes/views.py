@@ -256,11 +256,19 @@ def events(request: HttpRequest) -> HttpResponse:
     credential = authenticate(_events_token(request))
     if credential.rps and not throttle.allow(credential.name, credential.rps):
         response = error(429, f"rate limit exceeded: {credential.rps} requests per second")
+        # Tinybird's rate-limit headers: its Python SDK sleeps on them rather than retrying at once
         response["Retry-After"] = "1"
+        response["X-RateLimit-Limit"] = str(credential.rps)
+        response["X-RateLimit-Remaining"] = "0"
+        response["X-RateLimit-Reset"] = "1"
         return response
     name = request.GET.get("name", "")
     if not name:
         raise ApiError(400, "name the datasource: /v0/events?name=<datasource>")
+    if request.GET.get("format", "ndjson") not in ("ndjson", "json"):
+        raise ApiError(400, "the Events API takes format=ndjson (one JSON object per line)")
+    if request.GET.get("mode", "append") != "append":
+        raise ApiError(400, "the Events API appends: mode=append")
     may_append(credential, name)
     project = catalogue.current()
     datasource = project.datasources.get(name) if project is not None else None

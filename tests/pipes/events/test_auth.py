@@ -84,3 +84,6 @@ def test_a_token_over_its_rps_limit_gets_429(events, make_token, monkeypatch):
     token = make_token([append("ev_plain")], limits={"rps": 2})
     statuses = [events.post(LINE, name="ev_plain", token=token).status_code for _ in range(3)]
     assert statuses == [202, 202, 429]
+    refused = events.post(LINE, name="ev_plain", token=token)
+    assert refused["Retry-After"] == "1"
+    assert refused["X-RateLimit-Limit"] == "2" and refused["X-RateLimit-Remaining"] == "0"

@@ -99,3 +99,16 @@ def test_a_form_encoded_body_like_curl_d_sends_is_read_as_ndjson(events, rows, a
     )
     assert response.status_code == 200, response.content
     assert response.json() == {"successful_rows": 50_000, "quarantined_rows": 0}
+
+
+def test_the_python_sdk_request_shape_is_accepted(events, rows):
+    """tinybird-python-sdk's Datasource.flush: POST /v0/events?mode=append&name=…&format=ndjson
+    &wait=false, the lines as the body without a content type, the token as Bearer."""
+    response = events.post(ndjson({"id": 1}, {"id": 2}), name="ev_plain", query="&mode=append&format=ndjson&wait=false", content_type="")
+    assert response.status_code == 202, response.content
+    assert response.json() == {"successful_rows": 2, "quarantined_rows": 0}
+
+
+@pytest.mark.parametrize("query", ["&format=csv", "&mode=replace"])
+def test_other_formats_and_modes_are_400(events, query):
+    assert events.post(ndjson({"id": 1}), name="ev_plain", query=query).status_code == 400
