@@ -274,6 +274,9 @@ def events(request: HttpRequest) -> HttpResponse:
     datasource = project.datasources.get(name) if project is not None else None
     if datasource is None:
         raise ApiError(404, f"datasource {name} does not exist")
+    if "Content-Length" not in request.headers and "Transfer-Encoding" in request.headers:
+        # WSGI reads no body without a length: a chunked body would be taken for an empty one.
+        raise ApiError(411, "send the body with a Content-Length header")
     try:
         declared = int(request.headers.get("Content-Length") or 0)
     except ValueError:

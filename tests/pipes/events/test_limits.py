@@ -75,3 +75,8 @@ def test_an_unknown_content_encoding_is_400(events):
     assert response.status_code == 400
     with pytest.raises(BadBody):
         read_body(io.BytesIO(b""), encoding="zstd")
+
+
+def test_a_chunked_body_without_a_length_is_411_not_taken_for_empty(events):
+    response = events.post(b"", name="ev_plain", HTTP_TRANSFER_ENCODING="chunked")
+    assert response.status_code == 411
