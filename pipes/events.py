@@ -7,9 +7,9 @@ with their DEFAULT, and runs the materialized views on the block.
 
 What Tinybird quarantines is quarantined here, never dropped and never a 500: a line that is not
 JSON or not an object, a value missing (or null) in a column that is neither Nullable nor has a
-DEFAULT, an integer outside its column's range (ClickHouse would wrap it silently), and any value
-ClickHouse cannot parse as its column's type. The last kind is found only when ClickHouse refuses
-the batch: the batch is then checked in a scratch Memory table with ClickHouse's own parser
+DEFAULT, anything but a JSON number in a number column (Tinybird quarantines "3" for an Int, and
+ClickHouse would wrap 300 into a UInt8 silently), and any value ClickHouse cannot parse as its
+column's type. The last kind is found only when ClickHouse refuses the batch: the batch is then checked in a scratch Memory table with ClickHouse's own parser
 (``input_format_allow_errors_*``), one column at a time for the reasons, and the good rows are
 inserted alone. Quarantined rows go to ``<name>_quarantine`` with Tinybird's ``c__error_column``
 and ``c__error``, the values as received, and the whole line in ``c__raw``.
@@ -20,12 +20,12 @@ partitions).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, Protocol
 

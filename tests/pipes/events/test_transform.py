@@ -1,0 +1,57 @@
+"""One line -> one flat row, without ClickHouse: the jsonpaths as pipes.datafiles parses them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipes.datafiles import parse_datasource
+from pipes.datafiles.jsonpath import parse_jsonpath
+from pipes.events import Rejected, extract, fields_of, transform
+
+SCHEMA = """SCHEMA >
+    `a` String `json:$.a.b`,
+    `first` Int32 `json:$.list[0]`,
+    `last` Nullable(Int32) `json:$.list[-1]`,
+    `dash` String `json:$.['x-y']` DEFAULT '',
+    `tags` Array(String) `json:$.items[:].tag`,
+    `deep` Array(Int64) `json:$.groups[:].ids[:]`,
+    `big` Int64 `json:$.big` DEFAULT 0
+"""
+
+
+@pytest.fixture
+def fields():
+    return fields_of(parse_datasource(SCHEMA, Path("t.datasource")))
+
+
+def test_paths_reach_nested_keys_indexes_quoted_keys_and_arrays(fields):
+    line = (
+        b'{"a": {"b": "x"}, "list": [1, 2, 3], "x-y": "dash", "items": [{"tag": "p"}, {"no": 1}, {"tag": "q"}],'
+        b' "groups": [{"ids": [1, 2]}, {"ids": [3]}], "big": 9007199254740993}'
+    )
+    assert transform(line, fields) == {
+        "a": "x", "first": 1, "last": 3, "dash": "dash", "tags": ["p", "q"], "deep": [[1, 2], [3]], "big": 9007199254740993,
+    }
+
+
+def test_missing_values_are_left_to_clickhouse_defaults(fields):
+    assert transform(b'{"a": {"b": "x"}, "list": [5]}', fields) == {"a": "x", "first": 5, "last": 5}
+    assert transform(b'{"a": {"b": "x"}, "list": [5], "big": null, "items": "no list"}', fields) == {"a": "x", "first": 5, "last": 5}
+
+
+def test_a_nullable_column_keeps_an_explicit_null(fields):
+    row = transform(b'{"a": {"b": "x"}, "list": [5, null]}', fields)
+    assert row == {"a": "x", "first": 5, "last": None}
+
+
+def test_a_required_value_under_a_scalar_is_missing(fields):
+    result = transform(b'{"a": "flat", "list": [1]}', fields)
+    assert isinstance(result, Rejected)
+    assert result.columns == ["a"]
+
+
+def test_extract_walks_parsed_paths():
+    assert extract({"a": [{"b": 1}, {"b": 2}, 3]}, parse_jsonpath("$.a[:].b")) == [1, 2]
+    assert extract({"a": {"b c": 1}}, parse_jsonpath("$.a['b c']")) == 1
+    assert extract([1, 2], (5,)) is extract({}, ("nope",))  # the same "missing" marker
