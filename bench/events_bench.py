@@ -118,16 +118,18 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     print(f"ingest(), one 20 MB body ({lines:,} lines): {len(body) / MB / elapsed:.1f} MB/s, {elapsed:.2f} s, {outcome.as_json()}")
 
-    # the parts: Python's share (parse, jsonpaths, encode) and ClickHouse's (INSERT + view)
+    # the parts, as ingest() does them: Python (parse, jsonpaths, encode) and ClickHouse (INSERT + view)
     fields = events.fields_of(datasource)
     started = time.perf_counter()
-    rows = [events.transform(line, fields) for line in events.split_lines(body)]
-    data = events._encode(row for row in rows if isinstance(row, dict))
-    count = len(rows)
-    del rows
+    encoded = []
+    for line in events.split_lines(body):
+        row = events.transform(line, fields)
+        if isinstance(row, dict):
+            encoded.append(events._dumps(row))
+    data = events._joined(encoded)
     python_s = time.perf_counter() - started
     started = time.perf_counter()
-    engine.insert_raw(datasource.name, [f.name for f in fields], data, fmt="JSONEachRow", max_rows=count)
+    engine.insert_raw(datasource.name, [f.name for f in fields], data, fmt="JSONEachRow", max_rows=len(encoded))
     clickhouse_s = time.perf_counter() - started
     print(f"  of which Python {python_s:.2f} s ({len(body) / MB / python_s:.1f} MB/s), ClickHouse INSERT + view {clickhouse_s:.2f} s ({len(body) / MB / clickhouse_s:.1f} MB/s)")
 
