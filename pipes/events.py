@@ -339,10 +339,15 @@ def ingest(engine: Engine, datasource: Datasource, body: bytes) -> Outcome:
         else:
             encoded.append(_dumps(result))
             good_lines.append(line)
-    stored = _insert(engine, datasource, fields, encoded, good_lines, rejected)
+    # The quarantine first: should either INSERT fail, a retried request then repeats
+    # quarantined lines, never stored rows.
     if rejected:
         quarantine(engine, datasource, rejected, import_id)
-    return Outcome(successful_rows=stored, quarantined_rows=len(rejected))
+    found: list[Rejected] = []
+    stored = _insert(engine, datasource, fields, encoded, good_lines, found)
+    if found:
+        quarantine(engine, datasource, found, import_id)
+    return Outcome(successful_rows=stored, quarantined_rows=len(rejected) + len(found))
 
 
 def _encode(rows: Iterable[dict[str, Any]]) -> bytes:
