@@ -248,3 +248,15 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(message)
+
+
+def intranet_only(server, username: str) -> None:
+    """``username`` signs on through the proxy only: no Panes password, as single sign-on
+    requires by default (it never signs in an account that holds a password)."""
+    server.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model\n"
+        f"user = get_user_model().objects.get(username={username!r})\n"
+        "user.set_unusable_password()\nuser.save()",
+    )

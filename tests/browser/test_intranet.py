@@ -22,7 +22,7 @@ import pytest
 from tests.support.browser import StaticSite
 
 from .conftest import PanesServer, free_port, screenshot, start_server, stop_server
-from .sso_proxy import SsoProxy
+from .sso_proxy import SsoProxy, intranet_only
 from .test_demo_isolation import ORDERS_SQL, kpi_value
 
 MARCH_SQL = "SELECT COUNT(*) FROM orders WHERE company_id = ? AND date >= '2026-03-01' AND date <= '2026-03-31'"
@@ -81,6 +81,7 @@ def sso_panes(tmp_path_factory, intranet_port) -> Iterator[PanesServer]:
         PANES_SSO_TRUSTED_PROXIES="127.0.0.2",
         PANES_EMBED_ALLOWED_ORIGINS=f"http://localhost:{intranet_port}",
     )
+    intranet_only(server, "alice")
     yield server
     stop_server(server)
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import PanesServer, screenshot, start_server, stop_server
-from .sso_proxy import SsoProxy
+from .sso_proxy import SsoProxy, intranet_only
 from .test_demo_isolation import ORDERS_SQL, chart_frames, kpi_value
 
 CREATE_RULE = (
@@ -33,6 +33,8 @@ def sso_panes(tmp_path_factory) -> Iterator[PanesServer]:
         PANES_SSO_TRUSTED_PROXIES="127.0.0.2",
     )
     server.manage("shell", "-c", CREATE_RULE)
+    for person in ("alice", "bob"):
+        intranet_only(server, person)
     yield server
     stop_server(server)
 
