@@ -34,7 +34,7 @@ test: setup browser-deps
 test-fast: setup
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} $(VENV)/bin/pytest $(XDIST) -m "not browser and not slow" $(PYTEST_ARGS)
 
-# mypy with django-stubs (mypy.ini); not part of `make test` yet.
+# mypy with django-stubs (mypy.ini); .ci/run runs it before the suite.
 typecheck: venv
 	$(VENV)/bin/mypy
 
