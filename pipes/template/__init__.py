@@ -11,9 +11,10 @@
 Written from Tinybird's public documentation (template functions, query parameters, advanced
 templates) with Tornado's template syntax; it neither copies nor uses Tinybird's own renderer.
 A pure module: no Django, no ClickHouse connection, no environment (secrets come from the
-``secrets`` callback). Modules: ``parser`` (text -> checked tree), ``render`` (the interpreter),
-``functions`` (what a template may call), ``types`` (request strings -> typed values, literals),
-``declared`` (the params a template declares), ``errors``.
+``secrets`` callback). Modules: ``render`` (the interpreter), ``functions`` (what a template may
+call), ``types`` (request strings -> typed values, literals), ``values``. The parser, the SQL
+lexer, the vocabulary, ``declared_params`` and ``TemplateError`` live in the neutral
+``lib.tinybird_template``, which ``charts.isolation`` reads pipe SQL with too.
 
 Choices where the public docs are silent:
 - Every value that comes from a param (request, default, fixed param, secret) is bound as
@@ -31,8 +32,8 @@ Choices where the public docs are silent:
 """
 from __future__ import annotations
 
-from .declared import ParamDecl, declared_params
-from .errors import TemplateError
+from lib.tinybird_template import ParamDecl, TemplateError, declared_params
+
 from .render import Limits, Rendered, render
 
 __all__ = ["Limits", "ParamDecl", "Rendered", "TemplateError", "declared_params", "render"]

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from lib.tinybird_template.errors import TemplateError
+
 from . import types
-from .errors import TemplateError
 from .values import Param, Sql, Undefined, unwrap
 
 if TYPE_CHECKING:
@@ -447,8 +448,5 @@ FUNCTIONS: dict[str, Function] = {
     "range": _range,
 }
 
-# Functions whose first argument is a param name (see Ref).
-NAME_FUNCTIONS = frozenset({*types.SCALAR_TYPES, "Array", "defined", "column", "columns", "split_to_array"})
-
-# The typed functions, which declare a param of their type.
-TYPED_FUNCTIONS = frozenset({*types.SCALAR_TYPES, "Array"})
+# lib.tinybird_template.vocabulary names exactly these (a test says so), and says which take a
+# param name first (NAME_FUNCTIONS, see Ref) and which are typed.

@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from lib.tinybird_template.errors import TemplateError
+from lib.tinybird_template.parser import Expr, For, If, Node, Set, Text, parse
+from lib.tinybird_template.sql import SqlState
+from lib.tinybird_template.vocabulary import NAME_FUNCTIONS
+
 from . import types
-from .errors import TemplateError
-from .functions import FUNCTIONS, MISSING, NAME_FUNCTIONS, Ref
-from .parser import Expr, For, If, Node, Set, Text, parse
+from .functions import FUNCTIONS, MISSING, Ref
 from .values import Param, Sql, Undefined, unwrap
 
 # A request value: a string, a list of them for a repeated param, None for a param declared but
@@ -79,46 +82,6 @@ _CMPOPS: dict[type[ast.cmpop], Callable[[Any, Any], object]] = {
 }
 _WIDE_INTS = {"UInt64", "Int128", "UInt128", "Int256", "UInt256"}
 
-# Where the SQL written so far stands: in code, in a quoted string/identifier, or in a comment.
-_CODE_RE = re.compile(r"['\"`]|--|/\*")
-_QUOTE_END_RE = {q: re.compile(r"\\.|" + re.escape(q), re.S) for q in "'\"`"}
-
-
-class _SqlState:
-    def __init__(self) -> None:
-        self.state = "code"  # code, ', ", `, --, /*
-
-    def feed(self, text: str) -> None:
-        pos, n = 0, len(text)
-        while pos < n:
-            if self.state == "code":
-                match = _CODE_RE.search(text, pos)
-                if match is None:
-                    return
-                self.state = match.group(0)
-                pos = match.end()
-            elif self.state == "--":
-                end = text.find("\n", pos)
-                if end < 0:
-                    return
-                self.state, pos = "code", end + 1
-            elif self.state == "/*":
-                end = text.find("*/", pos)
-                if end < 0:
-                    return
-                self.state, pos = "code", end + 2
-            else:
-                quote = self.state
-                while True:
-                    match = _QUOTE_END_RE[quote].search(text, pos)
-                    if match is None:
-                        # a backslash at the very end escapes what the next piece starts with
-                        return
-                    pos = match.end()
-                    if match.group(0) == quote:
-                        self.state = "code"
-                        break
-
 
 class Renderer:
     def __init__(
@@ -135,7 +98,7 @@ class Renderer:
         self.locals: dict[str, object] = {}
         self.out: list[str] = []
         self.out_chars = 0
-        self.sql_state = _SqlState()
+        self.sql_state = SqlState()
         self.parameters: dict[str, object] = {}
         self.types: dict[str, str] = {}
         self.secret_names: set[str] = set()

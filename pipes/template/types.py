@@ -11,25 +11,8 @@ import math
 import re
 from datetime import date, datetime
 
-from .errors import TemplateError
-
-INT_RANGES: dict[str, tuple[int, int]] = {}
-for _bits in (8, 16, 32, 64, 128, 256):
-    INT_RANGES[f"Int{_bits}"] = (-(2 ** (_bits - 1)), 2 ** (_bits - 1) - 1)
-    INT_RANGES[f"UInt{_bits}"] = (0, 2**_bits - 1)
-
-FLOAT_TYPES = {"Float32": 3.4028234663852886e38, "Float64": 1.7976931348623157e308}
-
-# The ClickHouse type each Tinybird function binds its value as.
-SCALAR_TYPES: dict[str, str] = {
-    "String": "String",
-    "Boolean": "Bool",
-    "Date": "Date",
-    "DateTime": "DateTime",
-    "DateTime64": "DateTime64(6)",
-    **{name: name for name in INT_RANGES},
-    **{name: name for name in FLOAT_TYPES},
-}
+from lib.tinybird_template.errors import TemplateError
+from lib.tinybird_template.vocabulary import FLOAT_TYPES, INT_RANGES, SCALAR_TYPES
 
 # Element types an Array() may name, by the spelling Tinybird's docs use.
 ARRAY_ELEMENT_TYPES: dict[str, str] = {**SCALAR_TYPES, "Bool": "Bool"}

@@ -121,3 +121,13 @@ def test_a_bad_template_is_an_error():
 def test_the_existing_placeholder_pipes_declare_string_params():
     template = "SELECT 1 WHERE c = {{ company_id }} AND ({{ date_from }} IS NULL OR date >= {{ date_from }})"
     assert declared_params(template) == [ParamDecl("company_id", "String"), ParamDecl("date_from", "String")]
+
+
+def test_the_shared_vocabulary_names_every_function_the_renderer_runs():
+    """declared_params lives in lib.tinybird_template and reads templates with its vocabulary;
+    the renderer implements exactly those functions."""
+    from lib.tinybird_template import vocabulary
+    from pipes.template import functions, types
+
+    assert set(functions.FUNCTIONS) == vocabulary.FUNCTION_NAMES
+    assert types.SCALAR_TYPES is vocabulary.SCALAR_TYPES

@@ -6,7 +6,7 @@ The syntax is Tornado's (Apache-2.0), which Tinybird uses: ``{{ expr }}``, ``{% 
 ``{# comment #}``, and ``{{!``/``{%!``/``{#!`` for the literal ``{{``/``{%``/``{#``. Expressions
 are Python expressions, but only the node types in ``_ALLOWED`` are accepted: no attribute access,
 no lambdas, comprehensions, f-strings, walrus, starred arguments, and no name that starts with
-an underscore. Because the interpreter (``render.py``) walks the same tree and knows only these
+an underscore. Because the interpreter (``pipes.template.render``) walks the same tree and knows only these
 nodes, the whitelist is the sandbox: there is no ``eval``/``exec`` anywhere.
 """
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The params a template declares, found by reading it (no values, nothing run).
 
-This is what ``/v0/pipes`` lists and what ``check_isolation`` reads: each param's type, default,
-``required``, ``description`` and ``example`` as written, and whether every use of it is guarded
-by ``{% if defined(p) %}`` (or left out by ``sql_and(..., defined=False)``): a tenant param that
-is only ever guarded is optional, so the pipe relies on fixed params to filter by it.
+This is what ``/v0/pipes`` lists (``declared_params``): each param's type, default, ``required``,
+``description`` and ``example`` as written, and whether every use of it is guarded by
+``{% if defined(p) %}`` (or left out by ``sql_and(..., defined=False)``). ``check_isolation``
+asks the same walk a narrower question (``filter_uses``): is the param's value written into
+the SQL outside comments at all, and is it ever written without a ``defined()`` guard? A tenant
+param that is only ever guarded is optional, so the pipe relies on fixed params to filter by it.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .functions import FUNCTIONS, NAME_FUNCTIONS, TYPED_FUNCTIONS
 from .parser import Expr, For, If, Node, Set, Text, parse
+from .sql import CODE, COMMENTS, SqlState
+from .vocabulary import FUNCTION_NAMES, NAME_FUNCTIONS, TYPED_FUNCTIONS
 
 _NOT_GIVEN = object()
 
@@ -63,12 +66,22 @@ class _Walker:
         self.decls: dict[str, ParamDecl] = {}
         self.unguarded: set[str] = set()
         self.locals: set[str] = set()
+        # For filter_uses: where the template's own text stands, and the params whose value is
+        # written outside SQL comments (at all, and without a guard).
+        self.sql = SqlState()
+        self.in_comment = False
+        self.written: set[str] = set()
+        self.written_unguarded: set[str] = set()
 
     def use(self, name: str, guarded: frozenset[str], decl: ParamDecl | None, conditional: bool = False) -> None:
         if name in self.locals and name not in self.decls and decl is None:
             return  # a variable of the template, not a param
         if name not in guarded and not conditional:
             self.unguarded.add(name)
+        if not self.in_comment:
+            self.written.add(name)
+            if name not in guarded and not conditional:
+                self.written_unguarded.add(name)
         current = self.decls.get(name)
         if decl is None:
             if current is None:
@@ -102,7 +115,7 @@ class _Walker:
                 self.expression(child, guarded, conditional)
             return
         if isinstance(node, ast.Name):
-            if node.id not in FUNCTIONS:
+            if node.id not in FUNCTION_NAMES:
                 self.use(node.id, guarded, None, conditional)
             return
         for child in ast.iter_child_nodes(node):
@@ -134,25 +147,41 @@ class _Walker:
     def nodes(self, nodes: list[Node], guarded: frozenset[str]) -> None:
         for node in nodes:
             if isinstance(node, Text):
+                self.sql.feed(node.text)
                 continue
             if isinstance(node, Expr):
+                self.in_comment = self.sql.state in COMMENTS
                 self.expression(node.tree, guarded)
+                self.in_comment = False
             elif isinstance(node, Set):
                 self.expression(node.tree, guarded)
                 self.locals.add(node.name)
             elif isinstance(node, For):
                 self.expression(node.tree, guarded)
                 self.locals.update(node.targets)
+                entry = self.sql.state
                 self.nodes(node.body, guarded)
+                self.join_sql_states([entry, self.sql.state])  # the body runs zero or more times
             elif isinstance(node, If):
+                entry = self.sql.state
+                ends = []
                 previous_false: frozenset[str] = frozenset()
                 for test, body in node.branches:
                     self.expression(test, guarded, conditional=True)
                     true, false = _guards(test)
+                    self.sql.state = entry
                     self.nodes(body, guarded | previous_false | true)
+                    ends.append(self.sql.state)
                     previous_false = previous_false | false
+                self.sql.state = entry
                 if node.orelse is not None:
                     self.nodes(node.orelse, guarded | previous_false)
+                self.join_sql_states([*ends, self.sql.state])
+
+    def join_sql_states(self, states: list[str]) -> None:
+        """After a block, the SQL stands where every way through it left it; when the ways
+        disagree (a branch that opens a quote or a comment), the text after is read as code."""
+        self.sql.state = states[0] if len(set(states)) == 1 else CODE
 
 
 def _is_false(node: ast.expr | None) -> bool:
@@ -165,3 +194,23 @@ def declared_params(template: str) -> list[ParamDecl]:
     walker = _Walker()
     walker.nodes(parse(template), frozenset())
     return [replace(decl, guarded=decl.name not in walker.unguarded) for decl in walker.decls.values()]
+
+
+GUARDED = "guarded"
+UNGUARDED = "unguarded"
+
+
+def filter_uses(template: str) -> dict[str, str]:
+    """The params whose value ``template`` writes into its SQL outside ``--``/``/* */`` comments
+    (in a ``{{ }}`` there, through a ``{% set %}``/``{% for %}``, or in an ``{% if %}`` test):
+    UNGUARDED when some use is not inside ``{% if defined(p) %}`` (nor an ``{% if %}`` test, nor
+    dropped by ``sql_and(..., defined=False)``), else GUARDED. A param only tested by
+    ``defined()``, only written inside comments, or only named in a string is absent.
+    TemplateError if the template does not parse."""
+    walker = _Walker()
+    walker.nodes(parse(template), frozenset())
+    return {
+        name: UNGUARDED if name in walker.written_unguarded else GUARDED
+        for name in walker.decls
+        if name in walker.written
+    }
