@@ -1,6 +1,7 @@
 """What a tenant's token would carry per chart (``Row``), and every configuration under which one
 tenant could read another's rows (``Finding``): same-values, shared-and-filtered, unfiltered,
-param-unused, param-optional, and the warning pipe-missing. ``audit`` gathers them, errors first.
+param-unused, param-optional, and the warnings param-guarded, sql-unreadable and pipe-missing.
+``audit`` gathers them, errors first.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from itertools import combinations
 from typing import Any
 
 from ..tokens import MintPlan
-from .listing import PipeInfo
+from .listing import GUARDED, PipeInfo
 
 FILTERED = "tenant-filtered"
 SHARED = "shared on purpose"
@@ -210,18 +211,42 @@ def pipe_findings(charts: Iterable[ChartInfo], listings: Mapping[str, Mapping[st
                 Finding(WARNING, "pipe-missing", workspace, name, "the chart host does not list this pipe; its charts fail.")
             )
             continue
+        for node, why in pipe.unreadable():
+            findings.append(
+                Finding(
+                    WARNING,
+                    "sql-unreadable",
+                    workspace,
+                    name,
+                    f"node {node}'s SQL does not parse as a template ({why}): its params are not counted as used.",
+                )
+            )
         for param in params:
-            if not pipe.uses(param):
+            use = pipe.use_of(param)
+            if use is None:
                 findings.append(
                     Finding(
                         ERROR,
                         "param-unused",
                         workspace,
                         name,
-                        f"the SQL does not use {param}, which it is supposed to filter tenants by: "
-                        "the fixed value changes nothing and every tenant's rows are returned.",
+                        f"the pipe ignores its tenant param: its SQL does not use {param} in any node, so the "
+                        "fixed value changes nothing and every tenant's rows are returned.",
                     )
                 )
+            elif use == GUARDED:
+                # Optional by construction, so the declared-optional error below would repeat it.
+                findings.append(
+                    Finding(
+                        WARNING,
+                        "param-guarded",
+                        workspace,
+                        name,
+                        f"{param} is used only inside {{% if defined({param}) %}}: optional, relies on fixed_params. "
+                        "Panes' tokens fix it; a token without it reads every tenant's rows.",
+                    )
+                )
+                continue
             declared = [p.required for p in pipe.declarations(param)]
             if False in declared and True not in declared:
                 findings.append(

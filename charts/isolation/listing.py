@@ -1,14 +1,20 @@
 """A workspace's pipes as the isolation audit sees them: Tinybird's ``GET /v0/pipes`` listing
-parsed into plain data, and the SQL scanning that says whether a pipe uses a param.
+parsed into plain data, and whether a pipe's SQL uses a param.
 
-The SQL checks are textual: a param counts as used when it appears, outside comments, in a
-template expression (``{{ company_id }}``, ``{{ String(company_id) }}``, ``{% if defined(company_id) %}``).
-They catch a filter that was deleted or commented out, not one written to be useless.
+The SQL is read by ``lib.tinybird_template``, the parser the built-in host renders with: a
+node's SQL that is a template (a ``%`` first line, or a ``{{``/``{%`` tag as in legacy
+``{{ name }}`` pipes) uses a param when it writes the param's value outside SQL comments
+(``{{ company_id }}``, ``{{ String(company_id) }}``, through ``{% set %}``). Such a use is
+GUARDED when it is only ever inside ``{% if defined(company_id) %}`` (or dropped by
+``sql_and(..., defined=False)``), else UNGUARDED. A param only tested by ``defined()``, only in
+a comment or only named in a string is not used. The checks catch a filter that was deleted,
+commented out or made optional, not one written to be useless.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from lib.tinybird_template import GUARDED, UNGUARDED, TemplateError, filter_uses, is_template
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,11 @@ class NodeInfo:
     sql: str
     params: tuple[ParamInfo, ...] = ()
 
+    def filter_uses(self) -> dict[str, str]:
+        """GUARDED or UNGUARDED for each param this node's SQL uses; TemplateError if it is a
+        template that does not parse."""
+        return filter_uses(self.sql) if is_template(self.sql) else {}
+
 
 @dataclass(frozen=True)
 class PipeInfo:
@@ -40,8 +51,29 @@ class PipeInfo:
             found.extend(p for p in node.params if p.name == param)
         return found
 
+    def use_of(self, param: str) -> str | None:
+        """UNGUARDED when some node uses ``param`` without a guard, GUARDED when every use is
+        guarded, None when no node (that can be read) uses it."""
+        found = set()
+        for node in self.nodes:
+            try:
+                found.add(node.filter_uses().get(param))
+            except TemplateError:
+                continue  # reported by unreadable()
+        return UNGUARDED if UNGUARDED in found else GUARDED if GUARDED in found else None
+
     def uses(self, param: str) -> bool:
-        return any(sql_uses_param(node.sql, param) for node in self.nodes)
+        return self.use_of(param) is not None
+
+    def unreadable(self) -> list[tuple[str, str]]:
+        """(node name, why) for each node whose SQL is a template that does not parse."""
+        found = []
+        for node in self.nodes:
+            try:
+                node.filter_uses()
+            except TemplateError as exc:
+                found.append((node.name, exc.message))
+        return found
 
 
 class ListingError(ValueError):
@@ -89,49 +121,3 @@ def _params(raw: object) -> tuple[ParamInfo, ...]:
         for p in raw
         if isinstance(p, dict) and isinstance(p.get("name"), str)
     )
-
-
-# --- reading SQL ----------------------------------------------------------------------------------
-
-_TEMPLATE_RE = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
-_STRING_RE = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"", re.S)
-
-
-def strip_comments(sql: str) -> str:
-    """``sql`` without ``--`` and ``/* */`` comments and Tinybird's ``{# #}``, quotes respected."""
-    out: list[str] = []
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch in "'\"`":
-            j = i + 1
-            while j < n and sql[j] != ch:
-                j += 2 if sql[j] == "\\" else 1
-            out.append(sql[i : j + 1])
-            i = j + 1
-        elif sql.startswith("--", i):
-            j = sql.find("\n", i)
-            i = n if j < 0 else j
-        elif sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-            out.append(" ")
-        elif sql.startswith("{#", i):
-            j = sql.find("#}", i + 2)
-            i = n if j < 0 else j + 2
-            out.append(" ")
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def sql_uses_param(sql: str, param: str) -> bool:
-    """Whether ``param`` appears in a template expression of ``sql`` outside comments (and not
-    merely inside a string within the expression, such as a description)."""
-    word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(param)}(?![A-Za-z0-9_])")
-    for match in _TEMPLATE_RE.finditer(strip_comments(sql)):
-        inside = _STRING_RE.sub("''", match.group(1) if match.group(1) is not None else match.group(2))
-        if word.search(inside):
-            return True
-    return False

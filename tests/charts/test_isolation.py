@@ -153,11 +153,11 @@ def test_a_pipe_whose_sql_does_not_use_the_param_is_an_error(sql: str) -> None:
     ],
 )
 def test_template_uses_count_wherever_they_are_outside_comments(sql: str) -> None:
-    assert isolation.sql_uses_param(sql, "company_id")
+    assert pipe("sales", sql).uses("company_id")
 
 
 def test_a_param_named_only_in_a_templates_string_does_not_count() -> None:
-    assert not isolation.sql_uses_param("SELECT {{ Int(limit, description='company_id') }}", "company_id")
+    assert not pipe("sales", "SELECT {{ Int(limit, description='company_id') }}").uses("company_id")
 
 
 def test_an_optional_tenant_param_is_an_error() -> None:
@@ -186,6 +186,94 @@ def test_a_pipe_the_host_does_not_list_is_a_warning_and_an_unread_listing_is_ski
 def test_shared_charts_are_not_checked_against_their_pipes() -> None:
     listing = {"catalogue": pipe("catalogue", "SELECT 1")}
     assert isolation.pipe_findings([CATALOGUE], {"ws": listing}) == []
+
+
+# --- templated pipes, as a Tinybird listing document shows them ---------------------------------
+
+
+def templated(*sqls: str, required: bool | None = False) -> dict:
+    """A ``GET /v0/pipes`` document with one pipe ``sales`` whose nodes have these SQL texts
+    (``%`` first lines, as Tinybird lists templated nodes) and which declares company_id."""
+    declared = [{"name": "company_id", "type": "String", "required": required, "default": None}]
+    nodes = [{"name": f"sales_{i}", "sql": sql, "params": declared if "company_id" in sql else []} for i, sql in enumerate(sqls)]
+    return {"pipes": [{"id": "t_sales", "name": "sales", "type": "endpoint", "params": declared, "nodes": nodes}]}
+
+
+def audited(document: dict) -> list[tuple[str, str]]:
+    return [(f.severity, f.code) for f in isolation.pipe_findings([SALES], {"ws": isolation.parse_listing(document)})]
+
+
+REQUIRED = "{{ String(company_id, required=True) }}"
+GUARDED_USE = "{% if defined(company_id) %} AND company_id = {{ String(company_id) }} {% end %}"
+
+
+def test_a_tenant_param_used_unconditionally_in_a_template_passes() -> None:
+    assert audited(templated(f"%\nSELECT * FROM orders WHERE company_id = {REQUIRED}", required=True)) == []
+
+
+def test_a_tenant_param_used_only_under_defined_is_a_warning_that_it_relies_on_fixed_params() -> None:
+    document = templated(f"%\nSELECT * FROM orders WHERE 1 {GUARDED_USE}")
+    assert audited(document) == [(isolation.WARNING, "param-guarded")]  # not also param-optional
+    [finding] = isolation.pipe_findings([SALES], {"ws": isolation.parse_listing(document)})
+    assert "optional, relies on fixed_params" in finding.message and "company_id" in finding.message
+
+
+def test_sql_and_with_defined_false_is_guarded_and_without_it_is_a_use() -> None:
+    guarded = "%\nSELECT * FROM orders WHERE {{ sql_and(company_id__in=Array(company_id, 'String', defined=False)) }}"
+    assert audited(templated(guarded)) == [(isolation.WARNING, "param-guarded")]
+    used = "%\nSELECT * FROM orders WHERE {{ sql_and(company_id__in=Array(company_id, 'String', required=True)) }}"
+    assert audited(templated(used, required=True)) == []
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "%\nSELECT * FROM orders {% if defined(date_from) %} WHERE date >= {{ Date(date_from) }} {% end %}",
+        "%\nSELECT * FROM orders {% if defined(company_id) %} WHERE 1 {% end %}",  # tested, never written
+        f"%\nSELECT * FROM orders -- WHERE company_id = {REQUIRED}",
+        f"%\nSELECT * FROM orders /* WHERE 1 {GUARDED_USE} */",
+        f"%\nSELECT * FROM orders {{# WHERE company_id = {REQUIRED} #}}",
+        "%\nSELECT 'company_id' AS company_id, {{ Int32(limit, 10, description='company_id') }} AS n FROM orders",
+    ],
+)
+def test_a_template_that_never_writes_the_tenant_param_ignores_it(sql: str) -> None:
+    assert audited(templated(sql)) == [(isolation.ERROR, "param-unused"), (isolation.ERROR, "param-optional")]
+    assert audited(templated(sql, required=None)) == [(isolation.ERROR, "param-unused")]
+
+
+def test_comment_markers_and_the_name_inside_strings_do_not_hide_a_use() -> None:
+    sql = f"%\nSELECT 'company_id -- /*' AS c FROM orders WHERE note != '*/' AND company_id = {REQUIRED} -- done"
+    assert audited(templated(sql, required=True)) == []
+
+
+def test_a_use_in_an_earlier_node_counts_for_the_pipe() -> None:
+    document = templated(
+        f"%\nSELECT * FROM orders WHERE company_id = {REQUIRED}",
+        "SELECT city, sum(amount) AS total FROM sales_0 GROUP BY city",
+        required=True,
+    )
+    assert audited(document) == []
+
+
+def test_one_unguarded_use_in_any_node_makes_the_param_required_in_effect() -> None:
+    document = templated(
+        f"%\nSELECT * FROM orders WHERE 1 {GUARDED_USE}",
+        f"%\nSELECT * FROM sales_0 WHERE company_id = {REQUIRED}",
+        required=True,
+    )
+    assert audited(document) == []
+
+
+def test_a_node_that_does_not_parse_is_a_warning_and_uses_nothing() -> None:
+    unclosed = "%\nSELECT * FROM orders {% if defined(company_id) %} WHERE company_id = {{ company_id }}"
+    document = templated(unclosed, required=None)
+    assert audited(document) == [(isolation.WARNING, "sql-unreadable"), (isolation.ERROR, "param-unused")]
+
+
+def test_plain_sql_is_not_read_as_a_template() -> None:
+    # no "%" line and no tag: ClickHouse's own {name:Type} and "{#" in a string are SQL
+    document = templated("SELECT * FROM orders WHERE company_id = {company_id:String} AND note != '{#'", required=None)
+    assert audited(document) == [(isolation.ERROR, "param-unused")]
 
 
 # --- listing --------------------------------------------------------------------------------------
