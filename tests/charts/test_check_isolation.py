@@ -9,12 +9,14 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from charts.management.commands.check_isolation import Command
 from charts.models import Chart, Dashboard, DashboardChart, TenantFilterRule, Workspace
+from pipes import catalogue
 from pipes.models import Pipe, PipeParam
 from tests.conftest import LOCAL_KEY_ENV
 
@@ -242,3 +244,50 @@ def test_a_host_echoing_the_token_in_its_error_does_not_get_it_printed(demo, fak
     output = run()
     assert lines_for(output, "warning", "answered 401: bad token <admin token>")
     assert TINYBIRD_KEY not in output
+
+
+# --- a deployed Tinybird project on the built-in host -------------------------------------------
+
+DEPLOYED = {
+    "datasources/iso_orders.datasource": 'SCHEMA >\n    `company_id` String,\n    `amount` Float64\n\nENGINE "MergeTree"\n',
+    "endpoints/iso_filtered.pipe": (
+        "NODE base\nSQL >\n    %\n    SELECT * FROM iso_orders WHERE company_id = {{ String(company_id, required=True) }}\n\n"
+        "NODE endpoint\nSQL >\n    SELECT sum(amount) AS revenue FROM base\n\nTYPE endpoint\n"
+    ),
+    "endpoints/iso_guarded.pipe": (
+        "NODE endpoint\nSQL >\n    %\n    SELECT sum(amount) AS revenue FROM iso_orders WHERE 1\n"
+        "    {% if defined(company_id) %} AND company_id = {{ String(company_id) }} {% end %}\n\nTYPE endpoint\n"
+    ),
+    "endpoints/iso_ignored.pipe": (
+        "NODE endpoint\nSQL >\n    %\n    SELECT sum(amount) AS revenue FROM iso_orders\n"
+        "    -- WHERE company_id = {{ String(company_id, required=True) }}\n\nTYPE endpoint\n"
+    ),
+}
+
+
+@pytest.fixture
+def deployed(settings) -> Iterator[None]:
+    """The files above published as the built-in host's project (no tables: only listed)."""
+    base = Path(settings.PIPES_PROJECT_DIR)
+    release = base / catalogue.RELEASES / "isolation-tests"
+    for relative, text in DEPLOYED.items():
+        (release / relative).parent.mkdir(parents=True, exist_ok=True)
+        (release / relative).write_text(text)
+    catalogue.publish(release)
+    yield
+    (base / catalogue.CURRENT).unlink(missing_ok=True)
+
+
+def test_deployed_template_pipes_are_read_through_the_listing(demo, deployed) -> None:
+    Chart.objects.filter(pipe_name="kpi_totals").update(pipe_name="iso_filtered", pipe_id="")
+    Chart.objects.filter(pipe_name="sales_by_city").update(pipe_name="iso_guarded", pipe_id="")
+    output = run()
+    assert "No isolation problems found." in output
+    [guarded] = lines_for(output, "param-guarded", "iso_guarded")
+    assert guarded.startswith("warning") and "optional, relies on fixed_params" in guarded
+    assert not lines_for(output, "iso_filtered", "param-")
+
+    Chart.objects.filter(pipe_name="iso_guarded").update(pipe_name="iso_ignored")
+    message = failure()
+    assert "param-unused [Panes built-in host/iso_ignored]" in message
+    assert "ignores its tenant param" in message
