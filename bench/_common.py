@@ -140,6 +140,17 @@ def markdown(sections: list[Section], info: dict[str, str], command: str, preamb
     return "\n".join(lines) + "\n"
 
 
+def markdown_section(section: Section, info: dict[str, str], command: str) -> str:
+    """One benchmark as a section of its own ("## name"), with when and how it was measured."""
+    lines = [f"## {section.name}", "", f"Command: `{command}`", ""]
+    lines += [f"{k}: {info[k]}." for k in ("Date", "CPU", "Cores", "Memory", "Load average at start", "Total bench time") if k in info]
+    lines += ["", "| Case | Figures | Goal | Verdict |", "| --- | --- | --- | --- |"]
+    lines += [f"| {row.case} | {row.figures} | {row.goal} | {row.verdict} |" for row in section.rows]
+    if section.notes:
+        lines += [""] + [f"- {note}" for note in section.notes]
+    return "\n".join(lines) + "\n"
+
+
 def save_json(path: Path, sections: list[Section], info: dict[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {

@@ -3,6 +3,10 @@
     .venv/bin/python bench/run.py                    # everything (about 10 minutes; 10M rows: --10m)
     .venv/bin/python bench/run.py mint token page    # a subset: mint token page pipe browser
     .venv/bin/python bench/run.py --quick            # smoke run: short, small, no PostgreSQL 1M+
+    .venv/bin/python bench/run.py engine --100m      # ClickHouse (chDB) at 1M, 10M and 100M rows
+
+The engine benchmark is opt-in (not part of "everything") and has a section of its own in the
+results file, kept when other benchmarks run; a run of the engine alone keeps the others' table.
 
 Every benchmark measures; none asserts a time. Goals are printed beside the figures as met or
 MISSED. Run it on a quiet machine: other work on the same cores changes every figure.
@@ -24,24 +28,30 @@ sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(1, str(BENCH_DIR.parent))
 os.environ.setdefault("PANES_ENV_FILE", "")
 
-from _common import Section, machine, markdown, save_json  # noqa: E402
+from _common import Section, machine, markdown, markdown_section, save_json  # noqa: E402
 
-BENCHES = ("mint", "token", "page", "pipe", "browser")
+BENCHES = ("mint", "token", "page", "pipe", "browser", "engine")
+DEFAULT_BENCHES = ("mint", "token", "page", "pipe", "browser")
 TITLES = {
     "mint": "1. Minting",
     "token": "2. Token endpoint",
     "page": "3. Dashboard page",
     "pipe": "4. Pipe API",
     "browser": "5. Browser",
+    "engine": "Engine (ClickHouse, chDB)",
 }
+ENGINE_HEADING = "\n## Engine (ClickHouse, chDB)\n"
+HISTORY_HEADING = "\n## History\n"
 WEB_ROWS = 100_000  # orders behind the token, page and browser benchmarks (the demo's default)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("benches", nargs="*", metavar="BENCH", help=f"any of {', '.join(BENCHES)} (default: all)")
+    parser.add_argument("benches", nargs="*", metavar="BENCH", help=f"any of {', '.join(BENCHES)} (default: all but engine)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: short loads, 100k rows, SQLite only for pipes")
     parser.add_argument("--10m", dest="ten_million", action="store_true", help="also run the pipe benchmark at 10M rows (slow)")
+    parser.add_argument("--rows", default="1000000,10000000", help="engine benchmark: row counts, comma-separated")
+    parser.add_argument("--100m", dest="hundred_million", action="store_true", help="engine benchmark: add 100M rows")
     parser.add_argument("--no-postgres", action="store_true", help="pipe benchmark on SQLite only")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "RESULTS.md", help="where to write the table")
     parser.add_argument("--note", default="", help="a line put at the top of the results file")
@@ -50,6 +60,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     unknown = [b for b in args.benches if b not in BENCHES]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}: choose from {', '.join(BENCHES)}")
+    try:
+        args.engine_rows = sorted({int(n.replace("_", "")) for n in args.rows.split(",") if n.strip()} | (
+            {100_000_000} if args.hundred_million else set()))
+    except ValueError:
+        parser.error(f"--rows takes whole numbers separated by commas, not {args.rows!r}")
     return args
 
 
@@ -58,7 +73,7 @@ def main(argv: list[str]) -> int:
     # A SIGTERM (or SIGINT to a background job, which ignores it) still stops the servers and
     # drops the bench databases: raise, so every `finally` runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    chosen = [b for b in BENCHES if b in (args.benches or BENCHES)]
+    chosen = [b for b in BENCHES if b in (args.benches or DEFAULT_BENCHES)]
     info = machine()
     print("Panes benchmarks on " + ", ".join(f"{k}: {v}" for k, v in info.items() if k in ("CPU", "Cores", "Memory", "Python")))
     started = time.perf_counter()
@@ -82,6 +97,12 @@ def main(argv: list[str]) -> int:
                     sizes = [100_000] if args.quick else [100_000, 1_000_000] + ([10_000_000] if args.ten_million else [])
                     databases = ["sqlite"] if args.quick or args.no_postgres else ["sqlite", "postgres"]
                     pipe_bench.run(section, work, sizes=sizes, databases=databases, quick=args.quick)
+                elif name == "engine":
+                    import engine_bench
+
+                    pipe_section = next((s for s in sections if s.name == TITLES["pipe"]), None)
+                    engine_bench.run(section, work / "engine", sizes=args.engine_rows, pipe_section=pipe_section,
+                                     results_md=args.output)
                 else:
                     if web_server is None:
                         web_server = _web_server(work)
@@ -105,7 +126,7 @@ def main(argv: list[str]) -> int:
     info["Total bench time"] = f"{elapsed / 60:.1f} min"
     shown = [a for i, a in enumerate(argv) if a != "--note" and (i == 0 or argv[i - 1] != "--note") and not a.startswith("--note=")]
     command = ".venv/bin/python bench/run.py" + ("" if not shown else " " + shlex.join(shown))
-    text = markdown(sections, info, command, preamble=args.note) + _history(args.output)
+    text = _results_file(sections, info, command, args.note, args.output)
     print("\n" + text)
     args.output.write_text(text)
     save_json(BENCH_DIR / "out" / f"{args.output.stem}.json", sections, info)
@@ -113,14 +134,34 @@ def main(argv: list[str]) -> int:
     return 1 if failures else 0
 
 
-def _history(path: Path) -> str:
-    """The "## History" section of the previous results file, kept from run to run."""
+def _results_file(sections: list[Section], info: dict[str, str], command: str, note: str, path: Path) -> str:
+    """This run's figures, with what it did not measure kept from the previous file: the main
+    table when only the engine ran, the engine's section when it did not, and the History."""
     try:
         previous = path.read_text()
     except OSError:
+        previous = ""
+    engine = [s for s in sections if s.name == TITLES["engine"]]
+    others = [s for s in sections if s.name != TITLES["engine"]]
+    if others or not engine:
+        head = markdown(others, info, command, preamble=note)
+    else:
+        head = _part(previous, "", ENGINE_HEADING, HISTORY_HEADING)
+    if engine:
+        engine_text = "\n" + markdown_section(engine[0], info, command)
+    else:
+        engine_text = _part(previous, ENGINE_HEADING, HISTORY_HEADING)
+    return head.rstrip("\n") + "\n" + engine_text + _part(previous, HISTORY_HEADING)
+
+
+def _part(text: str, start: str, *ends: str) -> str:
+    """``text`` from ``start`` (the beginning when empty) to the first of ``ends`` that follows
+    it (the end when none does); empty when ``start`` is not in it."""
+    begin = text.find(start) if start else 0
+    if begin < 0:
         return ""
-    start = previous.find("\n## History\n")
-    return "" if start < 0 else previous[start:]
+    stops = [i for i in (text.find(end, begin + 1) for end in ends) if i >= 0]
+    return text[begin:min(stops)] if stops else text[begin:]
 
 
 def _web_server(work: Path):
