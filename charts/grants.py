@@ -39,6 +39,7 @@ class PageToken:
     reused: bool = False
     key_id: str | None = None  # fingerprint of the key that signed ``token``
     error: str | None = None  # e.g. signing key missing: the page shows it, no traceback
+    host_refused: bool = False  # ``error`` is routing's: only this workspace's tiles fail
 
 
 def chart_specs(charts: Iterable[Chart]) -> list[tokens.ChartSpec]:
@@ -135,17 +136,20 @@ def page_tokens(
     """One PageToken per workspace the charts live on, keyed by workspace id."""
     now = now or datetime.now(timezone.utc)
     rules = tenant_rules(tenant) if rules is None else rules
-    by_workspace: dict[int, list[Chart]] = {}
-    workspaces: dict[int, Workspace] = {}
-    for chart in charts:
-        by_workspace.setdefault(chart.workspace_id, []).append(chart)
-        workspaces[chart.workspace_id] = chart.workspace
     return {
         ws_id: workspace_token(
-            request, tenant=tenant, dashboard=dashboard, workspace=workspaces[ws_id], charts=ws_charts, rules=rules, now=now
+            request, tenant=tenant, dashboard=dashboard, workspace=ws_charts[0].workspace, charts=ws_charts, rules=rules, now=now
         )
-        for ws_id, ws_charts in by_workspace.items()
+        for ws_id, ws_charts in charts_by_workspace(charts).items()
     }
+
+
+def charts_by_workspace(charts: Iterable[Chart]) -> dict[int, list[Chart]]:
+    """Workspace id -> its charts, in the order given (one token, or one plan, per workspace)."""
+    by_workspace: dict[int, list[Chart]] = {}
+    for chart in charts:
+        by_workspace.setdefault(chart.workspace_id, []).append(chart)
+    return by_workspace
 
 
 def workspace_token(
@@ -163,7 +167,9 @@ def workspace_token(
     plan = plan_for(tenant=tenant, user_id=request.user.pk, workspace=workspace, charts=charts, rules=rules, now=now)
     if (host_problem := routing.route_problem(workspace.api_host, workspace.signing_key_env)) is not None:
         # A row pointing anywhere the operator did not allow gets no token to send there.
-        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=host_problem)
+        return PageToken(
+            workspace, None, None, plan.payload, dict(plan.unconfigured), error=host_problem, host_refused=True
+        )
     if not plan.payload["scopes"]:
         return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured))
 
@@ -261,14 +267,11 @@ def plans_by_workspace(
 ) -> list[tuple[Workspace, list[Chart], tokens.MintPlan]]:
     """The payload each workspace's token would carry for ``charts``, unsigned: what the admin's
     "Preview as tenant" shows. Nothing is signed, cached or recorded."""
-    by_workspace: dict[int, list[Chart]] = {}
-    for chart in charts:
-        by_workspace.setdefault(chart.workspace_id, []).append(chart)
     return [
         (
             ws_charts[0].workspace,
             ws_charts,
             plan_for(tenant=tenant, user_id=user_id, workspace=ws_charts[0].workspace, charts=ws_charts, rules=rules, now=now),
         )
-        for ws_charts in by_workspace.values()
+        for ws_charts in charts_by_workspace(charts).values()
     ]

@@ -184,14 +184,7 @@ def _grid_context(
     page_tokens = grants.page_tokens(request, tenant=tenant, dashboard=dashboard, charts=charts, rules=rules, now=now)
     # A workspace whose host the operator did not allow fails its own tiles ("Chart host
     # unavailable"), not the whole page: its charts got no token, the others' still draw.
-    token_error = next(
-        (
-            pt.error
-            for pt in page_tokens.values()
-            if pt.error and routing.route_problem(pt.workspace.api_host, pt.workspace.signing_key_env) is None
-        ),
-        None,
-    )
+    token_error = next((pt.error for pt in page_tokens.values() if pt.error and not pt.host_refused), None)
     per_chart = {chart.pk: filters.chart_params(chart, rules) for chart in charts}
     parsed = filters.parse(query or {}, filters.offered_params(per_chart.values()))
     frame_query = presentation.frame_query()
