@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
-from django.http import HttpRequest, HttpResponse
 
-from .. import checks
 from ..forms import ChartAdminForm
 from ..models import Chart
-from .gaps import ChartGapChangeList, gap_lines, object_id_of, warn_of_gaps
+from .gaps import GapReportMixin
 
 
 @admin.register(Chart)
-class ChartAdmin(admin.ModelAdmin):
+class ChartAdmin(GapReportMixin, admin.ModelAdmin):
+    gap_side = "chart"
+    gap_warning = "This chart fails closed for: {}"
     form = ChartAdminForm
     list_display = ["title", "kind", "workspace", "pipe_name", "params", "is_shared", "not_configured_for"]
     list_filter = ["kind", "chart_type", "is_shared", "workspace"]
@@ -41,9 +40,6 @@ class ChartAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
-        return ChartGapChangeList
-
     @admin.display(description="tenant params")
     def params(self, obj: Chart) -> str:
         if obj.is_shared:
@@ -56,15 +52,4 @@ class ChartAdmin(admin.ModelAdmin):
 
     @admin.display(description="not configured for")
     def not_configured_for(self, obj: Chart) -> str:
-        return gap_lines(getattr(obj, "panes_gaps", []), name_of=lambda g: g.tenant.name)
-
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
-        chart_id = object_id_of(object_id)
-        if request.method == "GET" and chart_id is not None:
-            warn_of_gaps(
-                request,
-                checks.configuration_gaps(chart_id=chart_id),
-                "This chart fails closed for: {}",
-                name_of=lambda g: g.tenant.name,
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
+        return self.gap_names(obj)

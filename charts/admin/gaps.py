@@ -2,53 +2,65 @@
 page, and a warning above one chart's or one tenant's change form, computed for that object only."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.main import ChangeList
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
 from .. import checks
 
 
 class GapChangeList(ChangeList):
-    """A changelist that attaches each row's fail-closed gaps, computed once per page.
-
-    ``gap_key`` is "chart" or "tenant": which side of the (chart, tenant) gap the rows are.
-    """
-
-    gap_key = "chart"
+    """A changelist that attaches each row's fail-closed gaps, computed once per page, on the
+    side (``gap_side`` of its admin: "chart" or "tenant") of the (chart, tenant) gap the rows are."""
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         gaps = checks.configuration_gaps()
-        grouped = checks.gaps_by_chart(gaps) if self.gap_key == "chart" else checks.gaps_by_tenant(gaps)
+        side = self.model_admin.gap_side  # type: ignore[attr-defined]
+        grouped = checks.gaps_by_chart(gaps) if side == "chart" else checks.gaps_by_tenant(gaps)
         self.result_list = list(self.result_list)
         for obj in self.result_list:
             obj.panes_gaps = grouped.get(obj.pk, [])
 
 
-class ChartGapChangeList(GapChangeList):
-    gap_key = "chart"
+class GapReportMixin:
+    """Admin mixin for the chart and tenant admins: each row's gaps on the changelist
+    (``gap_names``), and a warning above the change form of the object's own gaps.
+
+    ``gap_side``: "chart" or "tenant", the side of the gap this admin's rows are;
+    ``gap_warning``: the change form's message, with one ``{}`` for the names of the other side.
+    """
+
+    gap_side: str
+    gap_warning: str
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return GapChangeList
+
+    def gap_names(self, obj: Any) -> str:
+        return gap_lines(getattr(obj, "panes_gaps", []), side=self.gap_side)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+        pk = object_id_of(object_id)
+        if request.method == "GET" and pk is not None:
+            if self.gap_side == "chart":
+                gaps = checks.configuration_gaps(chart_id=pk)
+            else:
+                gaps = checks.configuration_gaps(tenant_id=pk)
+            if gaps:
+                messages.warning(request, format_html(self.gap_warning, gap_lines(gaps, side=self.gap_side)))
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
 
 
-class TenantGapChangeList(GapChangeList):
-    gap_key = "tenant"
-
-
-def gap_lines(gaps: list[checks.Gap], *, name_of: Callable[[checks.Gap], str]) -> str:
+def gap_lines(gaps: list[checks.Gap], *, side: str) -> str:
+    """The other side's names of ``gaps`` with their reasons: tenants on a chart's, charts on a tenant's."""
     if not gaps:
         return "-"
-    return format_html_join(", ", "{} ({})", ((name_of(g), g.reason) for g in gaps))
-
-
-def warn_of_gaps(
-    request: HttpRequest, gaps: list[checks.Gap], message: str, *, name_of: Callable[[checks.Gap], str]
-) -> None:
-    """A warning above a change form listing ``gaps`` (``message`` has one ``{}`` for them)."""
-    if gaps:
-        messages.warning(request, format_html(message, gap_lines(gaps, name_of=name_of)))
+    names = ((g.tenant.name if side == "chart" else g.chart.title, g.reason) for g in gaps)
+    return format_html_join(", ", "{} ({})", names)
 
 
 def object_id_of(object_id: str) -> int | None:

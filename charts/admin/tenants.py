@@ -4,14 +4,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from .. import checks
 from ..forms import TenantFilterRuleForm
 from ..models import IntranetGroupRule, Membership, Tenant, TenantFilterRule
-from .gaps import TenantGapChangeList, gap_lines, object_id_of, warn_of_gaps
+from .gaps import GapReportMixin
 from .widgets import SafeAutocomplete
 
 if TYPE_CHECKING:
@@ -39,7 +37,9 @@ class TenantFilterRuleInline(SafeAutocomplete, admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(GapReportMixin, admin.ModelAdmin):
+    gap_side = "tenant"
+    gap_warning = "Charts on dashboards this tenant sees that fail closed for it: {}"
     list_display = ["name", "slug", "is_active", "member_count", "rule_count", "rate_limit_rps", "missing_rules"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
@@ -53,9 +53,6 @@ class TenantAdmin(admin.ModelAdmin):
             .annotate(member_count=Count("memberships", distinct=True), rule_count=Count("filter_rules", distinct=True))
         )
 
-    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
-        return TenantGapChangeList
-
     @admin.display(description="members", ordering="member_count")
     def member_count(self, obj: WithAnnotations[Tenant, _Counts]) -> int:
         return obj.member_count
@@ -66,18 +63,7 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="charts failing closed")
     def missing_rules(self, obj: Tenant) -> str:
-        return gap_lines(getattr(obj, "panes_gaps", []), name_of=lambda g: g.chart.title)
-
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
-        tenant_id = object_id_of(object_id)
-        if request.method == "GET" and tenant_id is not None:
-            warn_of_gaps(
-                request,
-                checks.configuration_gaps(tenant_id=tenant_id),
-                "Charts on dashboards this tenant sees that fail closed for it: {}",
-                name_of=lambda g: g.chart.title,
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
+        return self.gap_names(obj)
 
 
 @admin.register(Membership)
