@@ -106,10 +106,7 @@ def configuration_gaps(
     dashboards = list(dashboard_rows.prefetch_related("tenants", Prefetch("tiles", queryset=tiles)))
     gaps: list[Gap] = []
     for tenant in tenants:
-        rule_specs = [
-            tokens.RuleSpec(param=r.param, value=r.value, resource=r.chart.scope_resource if r.chart else None)
-            for r in tenant.filter_rules.all()
-        ]
+        rule_specs = [r.spec(typed=False) for r in tenant.filter_rules.all()]
         seen: dict[int, Chart] = {}
         for dashboard in dashboards:
             if dashboard.visible_to_all or any(t.pk == tenant.pk for t in dashboard.tenants.all()):

@@ -71,7 +71,7 @@ def excluded_params(chart: Chart, rules: Iterable[TenantFilterRule]) -> set[str]
     their own, and every param a token fixes for its pipe, as tokens.fixed_params_for decides it
     (the tenant's rules for that pipe, and tenant-wide rules on a param the chart declares)."""
     # Only which params are fixed matters here, not their typed values.
-    specs = [tokens.RuleSpec(r.param, r.value, r.chart.scope_resource if r.chart else None) for r in rules]
+    specs = [r.spec(typed=False) for r in rules]
     fixed, _ = tokens.fixed_params_for(
         chart.scope_resource, chart.required_tenant_params, specs, filter_params=declared_params(chart)
     )

@@ -57,12 +57,7 @@ def chart_specs(charts: Iterable[Chart]) -> list[tokens.ChartSpec]:
 
 def rule_specs(rules: Iterable[TenantFilterRule]) -> list[tokens.RuleSpec]:
     """Rules as plain data; callers pass rules with ``chart`` selected to avoid a query each."""
-    return [
-        tokens.RuleSpec(
-            param=r.param, value=r.typed_value, resource=r.chart.scope_resource if r.chart else None
-        )
-        for r in rules
-    ]
+    return [r.spec() for r in rules]
 
 
 def tenant_rules(tenant: Tenant) -> list[TenantFilterRule]:

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from . import fields
+from .tokens import RuleSpec
 
 PARAM_NAME_RE = fields.PARAM_NAME_RE  # one pattern for rules' params and listed params
 ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
@@ -293,6 +294,13 @@ class TenantFilterRule(models.Model):
     @property
     def typed_value(self) -> str | int | float | bool:
         return coerce_rule_value(self.value, self.value_type)
+
+    def spec(self, *, typed: bool = True) -> RuleSpec:
+        """The rule as minting's plain data. ``typed=False`` keeps the stored text, for callers
+        that only ask which params are fixed (a bad stored value must not break them); select
+        ``chart`` with the rules, or this costs a query each."""
+        resource = self.chart.scope_resource if self.chart else None
+        return RuleSpec(param=self.param, value=self.typed_value if typed else self.value, resource=resource)
 
     def clean(self) -> None:
         try:
