@@ -39,6 +39,7 @@ from django.conf import settings
 
 from pipes.datafiles import Node, Pipe, Project
 from pipes.engine import Engine, EngineError, Result
+from pipes.engine.ddl import quote_identifier
 from pipes.template import ParamDecl, TemplateError, declared_params, render
 from pipes.template.render import RequestValue
 
@@ -192,7 +193,7 @@ class _Composer:
                 target = _endpoint_node(item)
                 assert target is not None
                 body = self.pipe_sql(item, target, stack, names)
-            entries.append(f"{_quote(name)} AS (\n{body}\n)")
+            entries.append(f"{quote_identifier(name)} AS (\n{body}\n)")
         final = self.render_node(pipe, node)
         if not entries:
             return final
@@ -208,10 +209,6 @@ def compose(project: Project, pipe: Pipe, values: Mapping[str, RequestValue]) ->
     composer = _Composer(project, values)
     sql = composer.pipe_sql(pipe, node, (), frozenset())
     return Query(sql, composer.parameters)
-
-
-def _quote(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 # --- running ------------------------------------------------------------------------------------
