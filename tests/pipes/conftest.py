@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
+from pipes.engine import Engine, runtime
 from pipes.loading import load_rows
 from pipes.models import Pipe, PipeParam
 
@@ -121,3 +122,9 @@ class Api:
 @pytest.fixture
 def api(client: Client) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+def engine() -> Engine:
+    """The process's ClickHouse engine (one chDB folder per test process)."""
+    return runtime.engine()

@@ -6,17 +6,16 @@ published for each test that asks for it (and unpublished after, so legacy tests
 """
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from pipes import catalogue
 from pipes.datafiles import Project, load_project
-from pipes.engine import Engine, runtime
+from pipes.engine import runtime
 from pipes.engine.ddl import create_table, drop_table
+from tests.pipes.releases import published, write_release
 
 ORDERS = [
     ("acme", "2024-01-01", "Berlin", 10.0, 1),
@@ -120,15 +119,6 @@ FILES = {
 }
 
 
-def write_release(base: Path, name: str, files: dict[str, str]) -> Path:
-    folder = base / catalogue.RELEASES / name
-    for relative, text in files.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return folder
-
-
 @pytest.fixture(scope="session")
 def deployed_release() -> Iterator[Path]:
     """The release folder, its tables made and filled once per test process."""
@@ -146,13 +136,5 @@ def deployed_release() -> Iterator[Path]:
 
 @pytest.fixture
 def project(deployed_release: Path) -> Iterator[Project]:
-    catalogue.publish(deployed_release)
-    current = catalogue.current()
-    assert current is not None
-    yield current
-    (Path(settings.PIPES_PROJECT_DIR) / catalogue.CURRENT).unlink(missing_ok=True)
-
-
-@pytest.fixture
-def engine() -> Engine:
-    return runtime.engine()
+    with published(deployed_release) as current:
+        yield current

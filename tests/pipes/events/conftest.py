@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from pipes import catalogue
 from pipes.datafiles import Project, load_project
 from pipes.engine import Engine, runtime
 from pipes.engine.ddl import (
@@ -27,6 +25,7 @@ from pipes.engine.ddl import (
     drop_table,
     quarantine_name,
 )
+from tests.pipes.releases import published, write_release
 
 FILES = {
     "datasources/ev_orders.datasource": """
@@ -68,15 +67,6 @@ VIEW_SQL = "SELECT company_id, sum(amount) AS total FROM ev_orders GROUP BY comp
 URL = "/v0/events"
 
 
-def write_release(base: Path, name: str, files: dict[str, str]) -> Path:
-    folder = base / catalogue.RELEASES / name
-    for relative, text in files.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return folder
-
-
 def _drop(engine: Engine) -> None:
     engine.command(drop_table(VIEW, database=engine.database))
     for name in DATASOURCES:
@@ -105,16 +95,8 @@ def project(events_release: Path) -> Iterator[Project]:
     for name in DATASOURCES:
         engine.command(f"TRUNCATE TABLE {engine.database}.{name}")
         engine.command(f"TRUNCATE TABLE {engine.database}.{quarantine_name(name)}")
-    catalogue.publish(events_release)
-    current = catalogue.current()
-    assert current is not None
-    yield current
-    (Path(settings.PIPES_PROJECT_DIR) / catalogue.CURRENT).unlink(missing_ok=True)
-
-
-@pytest.fixture
-def engine() -> Engine:
-    return runtime.engine()
+    with published(events_release) as current:
+        yield current
 
 
 def ndjson(*lines: Any) -> bytes:
