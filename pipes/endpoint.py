@@ -211,6 +211,22 @@ def compose(project: Project, pipe: Pipe, values: Mapping[str, RequestValue]) ->
     return Query(sql, composer.parameters)
 
 
+def with_pipes(project: Project, pipes: Sequence[Pipe], values: Mapping[str, RequestValue], sql: str) -> Query:
+    """``sql`` reading each of ``pipes`` (endpoint pipes) as a table: each composed as
+    ``compose`` does and put in front as a CTE named after it (the Query API's walk)."""
+    composer = _Composer(project, values)
+    entries = []
+    for pipe in pipes:
+        node = _endpoint_node(pipe)
+        if node is None:
+            raise PipeMisconfigured(f"pipe {pipe.name} has no endpoint node")
+        body = composer.pipe_sql(pipe, node, (), frozenset())
+        entries.append(f"{quote_identifier(pipe.name)} AS (\n{body}\n)")
+    if not entries:
+        return Query(sql)
+    return Query("WITH " + ",\n".join(entries) + f"\nSELECT * FROM (\n{sql}\n)", composer.parameters)
+
+
 # --- running ------------------------------------------------------------------------------------
 
 

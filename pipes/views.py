@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
 
-from . import catalogue, endpoint, throttle
+from . import catalogue, endpoint, query_api, throttle
 from .auth import AuthError, Credential, NotConfigured, authenticate, could_read, scope_for
 from .datafiles import Pipe as DeployedPipe
 from .datafiles import Project
@@ -222,6 +222,27 @@ def _legacy_data(request: HttpRequest, credential: Credential, name: str, fmt: s
     if result.truncated:
         response["X-Pipes-Truncated"] = f"only the first {len(result.rows)} rows were returned"
     return response
+
+
+@api(methods=(*GET_ONLY, "POST"))
+@gzip_page
+def sql(request: HttpRequest) -> HttpResponse:
+    """Tinybird's Query API: SQL over the deployed datasources and pipes, admin token only."""
+    body = request.body if request.method == "POST" else b""  # read first: the form parses from it
+    credential = authenticate(token_from(request))
+    if not credential.is_admin:
+        raise AuthError("the Query API needs the workspace admin token")
+    form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+    params = request_params(request) if form else dict(request.GET.lists())
+    wanted = query_api.parse(query_api.sql_text(params, request.method or "GET", body))
+    query = query_api.compose(catalogue.current(), wanted, query_api.request_values(params))
+    try:
+        answer = runtime.engine().query_raw(
+            endpoint.wrapped(query), query.parameters, fmt=wanted.fmt, settings=endpoint.limits()
+        )
+    except EngineError as exc:
+        raise endpoint.query_error(exc) from exc
+    return HttpResponse(answer, content_type=query_api.OUTPUT_FORMATS[wanted.fmt])
 
 
 @api
