@@ -6,6 +6,7 @@ session is never touched, so no cookie is ever set here.
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -123,11 +124,38 @@ def token_from(request: HttpRequest) -> str | None:
 
 
 def request_params(request: HttpRequest) -> dict[str, list[str]]:
-    """The query string's params, and on POST the form body's over them (the form clients send
-    when the query string grows too long), as lists per key."""
+    """The query string's params, and on POST the body's over them, as lists per key: a form, or
+    the JSON object Tinybird's chart library (``@tinybirdco/charts``) POSTs once its URL passes
+    2,048 characters (it keeps ``token`` in the query string)."""
     params = dict(request.GET.lists())
     if request.method == "POST":
-        params.update(request.POST.lists())
+        if request.content_type == "application/json":
+            params.update(json_params(request.body))
+        else:
+            params.update(request.POST.lists())
+    return params
+
+
+def json_params(body: bytes) -> dict[str, list[str]]:
+    """A JSON object as params: strings as they are, numbers and booleans as their JSON text, an
+    array as a repeated key, null as absent."""
+    try:
+        given = json.loads(body or b"{}")
+    except ValueError:  # UnicodeDecodeError included
+        raise ApiError(400, "the body is not JSON: send the params as a JSON object") from None
+    if not isinstance(given, dict):
+        raise ApiError(400, "the body is not a JSON object of params")
+    params: dict[str, list[str]] = {}
+    for key, value in given.items():
+        texts: list[str] = []
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                texts.append(item)
+            elif isinstance(item, (bool, int, float)):
+                texts.append(json.dumps(item))
+            elif item is not None:
+                raise ApiError(400, f"param {key} must be a string, a number, a boolean or an array of them")
+        params[key] = texts
     return params
 
 
