@@ -7,8 +7,8 @@
 
 A chDB folder of its own in a temporary directory (one process owns a folder; the app's data
 folder is never opened). The demo's orders table is made the ClickHouse way (MergeTree sorted by
-tenant then date, LowCardinality strings, a partition per month) and filled inside ClickHouse by
-``INSERT … SELECT … FROM numbers(N)``: hashes of the row number give the same rows every run,
+tenant then date, LowCardinality strings, a partition per month) and filled inside ClickHouse by the
+demo's own ``INSERT … SELECT … FROM numbers(N)`` (``demo.data``): hashes of the row number give the same rows every run,
 with the demo's shape (acme 45%, globex 35%, initech 20%, each with its favourite cities, an
 exponential product mix, one year of dates). The pipes are Tinybird templates rendered by
 ``pipes.template.render`` with a fixed company_id, as a token's fixed_params give it; each is
@@ -34,6 +34,8 @@ sys.path.insert(1, str(BENCH_DIR.parent))
 
 from _common import Section, ms, percentile  # noqa: E402
 
+from demo.data import GENERATE_ORDERS, generate_parameters  # noqa: E402
+
 COMPANY = "acme"  # the largest tenant: 45% of the rows
 GOAL_MS = 50
 GOAL_RSS_BYTES = 1 << 30
@@ -54,28 +56,6 @@ CREATE TABLE orders
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(date)
 ORDER BY (company_id, date, city, product)
-"""
-# u(k): a uniform [0, 1) from the row number, one stream per k; the same rows every run.
-_U = "(cityHash64(number, {k}) / 18446744073709551616.0)"
-GENERATE_ORDERS = f"""
-INSERT INTO orders (date, company_id, city, product, amount)
-SELECT date, company_id, city, product, amount
-FROM
-(
-    SELECT
-        {_U.format(k=1)} * 100 AS pick,
-        multiIf(pick < 45, 'acme', pick < 80, 'globex', 'initech') AS company_id,
-        multiIf(pick < 45, 2.0, pick < 80, 3.0, 1.5) AS city_skew,
-        ['Berlin', 'Lisbon', 'Madrid', 'Paris', 'Rome', 'Vienna', 'Warsaw', 'Dublin']
-            [1 + toUInt8(floor(pow({_U.format(k=2)}, city_skew) * 8))] AS city,
-        least(toUInt8(floor(-log(1 - {_U.format(k=3)}) / 0.45)), 7) AS product_index,
-        ['Anvil', 'Rocket skates', 'Giant magnet', 'Portable hole', 'Tornado seeds',
-         'Earthquake pills', 'Jet-propelled pogo', 'Bird seed'][1 + product_index] AS product,
-        [120.0, 340.0, 89.0, 55.0, 12.5, 23.0, 210.0, 4.75][1 + product_index] AS price,
-        toDate('2026-01-01') + toUInt16(cityHash64(number, 4) % 365) AS date,
-        round(price * (0.6 + 1.2 * {_U.format(k=5)}) * (1 + cityHash64(number, 6) % 4), 2) AS amount
-    FROM numbers({{rows:UInt64}})
-)
 """
 _TENANT = "company_id = {{ String(company_id, required=True) }}"
 _DATES = """
@@ -179,7 +159,7 @@ def _load(engine: Any, rows: int) -> tuple[float, float]:
     engine.command("DROP TABLE IF EXISTS orders SYNC")
     engine.command(CREATE_ORDERS)
     started = time.perf_counter()
-    engine.command(GENERATE_ORDERS, {"rows": rows})
+    engine.command(GENERATE_ORDERS, generate_parameters(0, rows))
     loaded = time.perf_counter() - started
     # Merge the insert's parts now, so every size is timed in the same settled state rather
     # than racing background merges.
