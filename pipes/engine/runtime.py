@@ -1,4 +1,5 @@
-"""The host's engine: one per process, from ``settings.PIPES_ENGINE_URL``, opened on first use.
+"""The host's engine: one per process, from the configured URL (``pipes.engine_choice``), opened on
+first use.
 
 chDB gives a process one data folder, and a folder one process, so the host keeps exactly one
 engine and opens it lazily: a process that never serves a deployed pipe (a page-only gunicorn
@@ -8,8 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from django.conf import settings
-
+from pipes import engine_choice
 from pipes.engine import Engine, engine_from_url
 
 _lock = threading.Lock()
@@ -22,7 +22,7 @@ def engine() -> Engine:
     if _engine is None:
         with _lock:
             if _engine is None:
-                _engine = engine_from_url(settings.PIPES_ENGINE_URL)
+                _engine = engine_from_url(engine_choice.configured_url())
     return _engine
 
 
