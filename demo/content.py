@@ -1,67 +1,16 @@
-"""What the demo contains: pipes on the built-in host, charts, dashboards, tenants and people.
+"""What the demo contains: charts, dashboards, tenants and people over the endpoints of its
+Tinybird project (demo/tinybird/, deployed on the built-in host).
 
 This app is the only place that knows both `charts` and `pipes`; it only writes rows into each.
 """
 from __future__ import annotations
 
-from typing import TypedDict
-
 DEMO_PASSWORD = "panes-demo"
 
-# A pipe param: (name, type, required, default).
-Param = tuple[str, str, bool, str]
-
-
-class PipeSpec(TypedDict):
-    description: str
-    sql: str
-    params: list[Param]
-
-
-TENANT_FILTER: list[Param] = [("company_id", "String", True, "")]
-DATE_RANGE: list[Param] = [("date_from", "Date", False, ""), ("date_to", "Date", False, "")]
-_DATES = "({{ date_from }} IS NULL OR date >= {{ date_from }}) AND ({{ date_to }} IS NULL OR date <= {{ date_to }})"
-
-PIPES: dict[str, PipeSpec] = {
-    "sales_by_day": {
-        "description": "Orders and revenue per day for one company.",
-        "sql": "SELECT date, COUNT(*) AS orders, SUM(amount) AS revenue FROM orders "
-        "WHERE company_id = {{ company_id }} AND " + _DATES + " GROUP BY date ORDER BY date",
-        "params": TENANT_FILTER + DATE_RANGE,
-    },
-    "sales_by_city": {
-        "description": "Revenue and orders per city for one company.",
-        "sql": "SELECT city, SUM(amount) AS revenue, COUNT(*) AS orders FROM orders "
-        "WHERE company_id = {{ company_id }} AND " + _DATES + " GROUP BY city ORDER BY revenue DESC",
-        "params": TENANT_FILTER + DATE_RANGE,
-    },
-    "top_products": {
-        "description": "The ten best-selling products of one company.",
-        "sql": "SELECT product, SUM(amount) AS revenue, COUNT(*) AS orders FROM orders "
-        "WHERE company_id = {{ company_id }} AND " + _DATES + " GROUP BY product ORDER BY revenue DESC LIMIT 10",
-        "params": TENANT_FILTER + DATE_RANGE,
-    },
-    "kpi_totals": {
-        "description": "Total revenue, orders and average order value of one company.",
-        "sql": "SELECT SUM(amount) AS revenue, COUNT(*) AS orders, AVG(amount) AS avg_order FROM orders "
-        "WHERE company_id = {{ company_id }} AND " + _DATES,
-        "params": TENANT_FILTER + DATE_RANGE,
-    },
-    "sales_by_month": {
-        "description": "Revenue per month and product for one company.",
-        "sql": "SELECT SUBSTR(CAST(date AS TEXT), 1, 7) AS month, "
-        "SUM(CASE WHEN product = 'Anvil' THEN amount ELSE 0 END) AS anvils, "
-        "SUM(CASE WHEN product = 'Rocket skates' THEN amount ELSE 0 END) AS rocket_skates, "
-        "SUM(CASE WHEN product NOT IN ('Anvil', 'Rocket skates') THEN amount ELSE 0 END) AS other "
-        "FROM orders WHERE company_id = {{ company_id }} AND " + _DATES + " GROUP BY 1 ORDER BY 1",
-        "params": TENANT_FILTER + DATE_RANGE,
-    },
-    "product_catalogue": {
-        "description": "Products on sale: the same for every company.",
-        "sql": "SELECT product, COUNT(DISTINCT city) AS cities FROM orders GROUP BY product ORDER BY product",
-        "params": [],
-    },
-}
+# The project's endpoints, and those a viewer may narrow by date (date_from, date_to).
+PIPES = ("sales_by_day", "sales_by_city", "top_products", "kpi_totals", "sales_by_month", "product_catalogue")
+SHARED_PIPES = ("product_catalogue",)
+DATE_RANGE = "date_from,date_to"
 
 # (key, title, pipe, type, index, categories, extra)
 CHARTS = [
@@ -79,7 +28,7 @@ CHARTS = [
 ]
 
 # Viewer-settable params (the dashboard's date range) of every chart on a pipe with a date range.
-FILTER_PARAMS = {name: "date_from,date_to" for name, spec in PIPES.items() if DATE_RANGE[0] in spec["params"]}
+FILTER_PARAMS = {name: DATE_RANGE for name in PIPES if name not in SHARED_PIPES}
 
 # (slug, title, description, visible_to_all, tenant slugs, [(chart key, width)])
 DASHBOARDS = [

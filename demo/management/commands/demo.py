@@ -1,41 +1,54 @@
-"""`manage.py demo`: the offline demo — orders on the built-in host, charts, dashboards, people.
+"""`manage.py demo`: the offline demo — its Tinybird project deployed on the built-in host, orders
+generated in ClickHouse, charts, dashboards, tenants and people.
 
-Idempotent: running it again changes nothing unless --rows or --seed differ from what is loaded.
+Idempotent: the deploy changes nothing when demo/tinybird/ has not changed, and the orders are
+reloaded only when --rows or --seed differ from what the ``demo_load`` datasource says is loaded.
 """
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from charts import revisions, routing
 from charts.models import Chart, Dashboard, DashboardChart, Membership, Tenant, TenantFilterRule, Workspace
 from demo import content
-from demo.data import ORDER_COLUMNS, order_rows
-from pipes.loading import load_rows
-from pipes.models import Datasource, Pipe, PipeParam
+from demo.data import GENERATE_ORDERS, generate_parameters
+from pipes.deploy import DeployBusy, DeployError, deploy
+from pipes.engine import Engine, EngineError, runtime
 
 WORKSPACE_NAME = "Panes built-in host"
-ORDERS_INDEX = ("company_id", "date", "amount", "city", "product")
+PROJECT = Path(__file__).resolve().parents[2] / "tinybird"
+# Rows per INSERT … SELECT: each is one statement ClickHouse runs on every core, and the unit
+# progress is reported in.
+CHUNK_ROWS = 5_000_000
 
 
 class Command(BaseCommand):
-    help = "Load the offline demo: synthetic orders, pipes, charts, dashboards, tenants and users."
+    help = "Load the offline demo: its Tinybird project, synthetic orders, charts, dashboards, tenants and users."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rows", type=int, default=100_000, help="Orders to generate (default 100,000).")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--reload", action="store_true", help="Reload the orders even if already loaded.")
 
-    def handle(self, *args, rows: int, seed: int, reload: bool, **options) -> None:
-        self._load_orders(rows, seed, reload)
+    def handle(self, *args: object, rows: int, seed: int, reload: bool, **options: object) -> None:
+        if rows < 0:
+            raise CommandError("--rows must be 0 or more.")
+        try:
+            engine = runtime.engine()
+            self._deploy(engine)
+            self._load_orders(engine, rows, seed, reload)
+        except EngineError as error:
+            raise CommandError(f"The built-in host's ClickHouse refused: {error}") from None
         with transaction.atomic():
-            pipes = self._pipes()
             workspace = self._workspace()
-            charts = self._charts(workspace, pipes)
+            charts = self._charts(workspace)
             tenants = self._tenants()
             self._dashboards(charts, tenants)
             self._users(tenants)
@@ -44,35 +57,31 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(f"The demo's charts get no token: {problem} Add it to PANES_SIGNING_KEY_VARIABLES."))
         self.stdout.write(self.style.SUCCESS(f"Demo ready: log in as alice, bob, carol, dave or admin ({content.DEMO_PASSWORD})."))
 
-    def _load_orders(self, rows: int, seed: int, reload: bool) -> None:
-        marker = f"orders rows={rows} seed={seed}"
-        loaded = Datasource.objects.filter(name="orders", description=marker).exists()
-        if loaded and not reload:
-            self.stdout.write(f"orders: already loaded ({rows:,} rows)")
-            return
-        started = time.perf_counter()
-        # Covering: every demo pipe filters by company and reads only these columns, so it scans
-        # its tenant's slice of the index and never the table (bench/RESULTS.md: ~10x faster, at
-        # the cost of an index about the size of the table).
-        load_rows("orders", ORDER_COLUMNS, order_rows(rows, seed), indexes=[ORDERS_INDEX])
-        Datasource.objects.filter(name="orders").update(description=marker)
-        self.stdout.write(f"orders: loaded {rows:,} rows in {time.perf_counter() - started:.1f}s")
+    def _deploy(self, engine: Engine) -> None:
+        try:
+            deploy(PROJECT, engine=engine, out=self.stdout.write)
+        except DeployError as error:
+            raise CommandError("The demo's project does not deploy: " + "; ".join(map(str, error.errors))) from None
+        except DeployBusy as error:
+            raise CommandError(str(error)) from None
 
-    def _pipes(self) -> dict[str, Pipe]:
-        pipes = {}
-        for name, spec in content.PIPES.items():
-            pipe, _ = Pipe.objects.update_or_create(
-                name=name, defaults={"description": spec["description"], "sql": spec["sql"]}
-            )
-            declared = set()
-            for param, kind, required, default in spec["params"]:
-                PipeParam.objects.update_or_create(
-                    pipe=pipe, name=param, defaults={"type": kind, "required": required, "default": default}
-                )
-                declared.add(param)
-            pipe.params.exclude(name__in=declared).delete()
-            pipes[name] = pipe
-        return pipes
+    def _load_orders(self, engine: Engine, rows: int, seed: int, reload: bool) -> None:
+        loaded = engine.query("SELECT rows, seed FROM demo_load ORDER BY loaded_at DESC LIMIT 1").data
+        if loaded and (int(loaded[0]["rows"]), int(loaded[0]["seed"])) == (rows, seed) and not reload:
+            self.stdout.write(f"orders: already loaded ({rows:,} rows, seed {seed})")
+            return
+        # The marker goes first and comes back last: a load killed half-way is reloaded next time.
+        for table in ("demo_load", "orders", "orders_daily"):
+            engine.command(f"TRUNCATE TABLE {table}")
+        started = time.monotonic()
+        for start in range(0, rows, CHUNK_ROWS):
+            count = min(CHUNK_ROWS, rows - start)
+            engine.command(GENERATE_ORDERS, generate_parameters(start, count, seed))
+            done, elapsed = start + count, time.monotonic() - started
+            eta = elapsed / done * (rows - done)
+            self.stdout.write(f"  orders: {done:,}/{rows:,} rows ({elapsed:.1f}s, eta {eta:.1f}s)")
+        engine.insert("demo_load", ["rows", "seed", "loaded_at"], [(rows, seed, datetime.now(timezone.utc).replace(tzinfo=None))])
+        self.stdout.write(f"orders: loaded {rows:,} rows in {time.monotonic() - started:.1f}s")
 
     def _workspace(self) -> Workspace:
         workspace, _ = Workspace.objects.update_or_create(
@@ -86,7 +95,7 @@ class Command(BaseCommand):
         )
         return workspace
 
-    def _charts(self, workspace: Workspace, pipes: dict[str, Pipe]) -> dict[str, Chart]:
+    def _charts(self, workspace: Workspace) -> dict[str, Chart]:
         charts = {}
         for key, title, pipe, chart_type, index, categories, extra in content.CHARTS:
             chart, _ = Chart.objects.update_or_create(
@@ -95,7 +104,7 @@ class Command(BaseCommand):
                 defaults={
                     "kind": Chart.Kind.PANES,
                     "pipe_name": pipe,
-                    "pipe_id": pipes[pipe].pipe_id,
+                    "pipe_id": "",
                     "chart_type": chart_type,
                     "index_column": index,
                     "category_columns": categories,
