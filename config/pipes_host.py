@@ -120,7 +120,9 @@ class HostSupervisor:
         command = [
             sys.executable, "-m", "gunicorn", "-c", str(CONF),
             "--bind", f"unix:{self.socket_path}", "--workers", "1", "--threads", str(self.threads),
-            "--name", "panes-pipes-host", "--no-control-socket", "config.wsgi",
+            "--name", "panes-pipes-host", "--no-control-socket",
+            "--max-requests", "0",  # recycling would close and reopen chDB, its caches with it
+            "config.wsgi",
         ]  # fmt: skip
         self.started_at = time.monotonic()
         # Its own session: a Ctrl-C to the terminal reaches the master, which stops the host in order.
