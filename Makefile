@@ -16,6 +16,7 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-style serving: gunicorn + WhiteNoise with hashed, compressed static files.
+# With several workers on embedded chDB the pipe API runs in one process of its own (config/pipes_host.py).
 serve: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0

@@ -21,6 +21,7 @@ import select
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -199,7 +200,8 @@ class HostForwarder:
                     continue
                 logger.warning("pipes host: %s %s failed: %r", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), exc)
                 return _json_error(start_response, "503 Service Unavailable", DOWN_MESSAGE)
-        start_response(f"{response.status} {response.reason}", response_headers(response.getheaders()))
+        reason = response.reason or HTTPStatus(response.status).phrase
+        start_response(f"{response.status} {reason}", response_headers(response.getheaders()))
         if environ.get("REQUEST_METHOD") == "HEAD":
             response.read()
         return _Answer(self, conn, response)

@@ -66,7 +66,7 @@ def answers(path: Path, timeout: float = 5) -> bool:
     """Whether a host answers HTTP on ``path`` (any status)."""
     conn = UnixHTTPConnection(str(path), timeout=timeout)
     try:
-        conn.request("GET", "/v0/pipes", headers={"Host": "localhost"})
+        conn.request("OPTIONS", "/v0/pipes", headers={"Host": "localhost"})  # a CORS preflight: no token, no log
         conn.getresponse().read()
         return True
     except (OSError, http.client.HTTPException):
