@@ -1,12 +1,13 @@
 """manage.py check_isolation: on the real demo content, then broken in each way that lets one
-tenant read another's rows. (This test edits the demo's built-in pipes to break them, so it
-imports pipes' models; the charts app itself never does.)"""
+tenant read another's rows. (This test edits the demo's deployed datafiles to break them, so it
+imports pipes' catalogue; the charts app itself never does.)"""
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
@@ -17,10 +18,9 @@ from django.core.management import CommandError, call_command
 from charts.management.commands.check_isolation import Command
 from charts.models import Chart, Dashboard, DashboardChart, TenantFilterRule, Workspace
 from pipes import catalogue
-from pipes.models import Pipe, PipeParam
 from tests.conftest import LOCAL_KEY_ENV
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 TINYBIRD_KEY_ENV = "PANES_TEST_TINYBIRD_KEY"
 TINYBIRD_KEY = "p.tinybird-admin-token-for-tests-0123456789abcdef"
@@ -82,18 +82,34 @@ def test_two_tenants_fixing_the_same_value_fail_naming_both(demo) -> None:
     assert 'tenants acme and globex both fix company_id="acme"' in message
 
 
-def test_a_pipe_whose_sql_does_not_use_its_tenant_param_fails_naming_it(demo) -> None:
-    pipe = Pipe.objects.get(name="sales_by_city")
-    pipe.sql = "SELECT city, SUM(amount) AS revenue FROM orders -- WHERE company_id = {{ company_id }}\nGROUP BY city"
-    pipe.save()
+@pytest.fixture
+def edit_demo(demo) -> Iterator[Callable[[str, str, str], None]]:
+    """Publishes a copy of the demo's deployed release with one endpoint's text replaced."""
+    current = catalogue.current_release()
+    assert current is not None
+    release = current.parent / "isolation-edited"
+
+    def edit(pipe: str, old: str, new: str) -> None:
+        shutil.copytree(current, release, dirs_exist_ok=True)
+        path = release / "endpoints" / f"{pipe}.pipe"
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+        catalogue.publish(release)
+
+    yield edit
+    catalogue.publish(current)
+
+
+def test_a_pipe_whose_sql_does_not_use_its_tenant_param_fails_naming_it(edit_demo) -> None:
+    edit_demo("sales_by_city", "    WHERE company_id", "    -- WHERE company_id")
     message = failure()
     assert "param-unused [Panes built-in host/sales_by_city]" in message
     assert "does not use company_id" in message
     assert "sales_by_day" not in message
 
 
-def test_a_pipe_declaring_its_tenant_param_optional_fails_naming_it(demo) -> None:
-    PipeParam.objects.filter(pipe__name="kpi_totals", name="company_id").update(required=False)
+def test_a_pipe_declaring_its_tenant_param_optional_fails_naming_it(edit_demo) -> None:
+    edit_demo("kpi_totals", ", required=True)", ")")
     message = failure()
     assert "param-optional [Panes built-in host/kpi_totals]" in message
     assert "company_id optional" in message

@@ -9,7 +9,7 @@ from charts.models import Chart
 from demo import content
 from demo.data import COMPANIES, GENERATE_ORDERS, generate_parameters
 from demo.management.commands.demo import PROJECT
-from pipes import catalogue
+from pipes import catalogue, endpoint
 from pipes.datafiles import load_project
 from pipes.engine import Engine
 from tests.demo.conftest import ROWS, demo
@@ -77,7 +77,7 @@ def test_charts_name_the_projects_endpoints(loaded: Engine) -> None:
     assert endpoints == set(content.PIPES)
     charts = Chart.objects.all()
     assert charts and {chart.pipe_name for chart in charts} <= endpoints
-    assert all(chart.pipe_id == "" for chart in charts)
+    assert all(chart.pipe_id == endpoint.pipe_id(chart.pipe_name) for chart in charts)
     assert {tuple(chart.filter_params) for chart in charts if chart.pipe_name != "product_catalogue"} == {("date_from", "date_to")}
 
 

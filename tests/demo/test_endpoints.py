@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from demo.data import GENERATE_ORDERS, generate_parameters
+from pipes import endpoint
 from pipes.engine import Engine
 from tests.demo.conftest import ROWS, admin_token, get, rows, token
 
@@ -111,3 +112,10 @@ def test_the_rollup_is_right_before_it_merges(client: Client, loaded: Engine) ->
     loaded.command("OPTIMIZE TABLE orders_daily FINAL")
     for pipe in TENANT_PIPES:
         assert same(rows(client, pipe, token(pipe, company_id="acme")), raw(loaded, pipe, "acme")), pipe
+
+
+def test_a_token_may_name_the_endpoint_by_its_id(client: Client, loaded: Engine) -> None:
+    pipe_id = endpoint.pipe_id("sales_by_city")
+    assert rows(client, "sales_by_city", token(pipe_id, company_id="globex")) == rows(
+        client, "sales_by_city", token("sales_by_city", company_id="globex")
+    )

@@ -19,6 +19,7 @@ from charts import revisions, routing
 from charts.models import Chart, Dashboard, DashboardChart, Membership, Tenant, TenantFilterRule, Workspace
 from demo import content
 from demo.data import GENERATE_ORDERS, generate_parameters
+from pipes import catalogue, endpoint
 from pipes.deploy import DeployBusy, DeployError, deploy
 from pipes.engine import Engine, EngineError, runtime
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             raise CommandError(f"The built-in host's ClickHouse refused: {error}") from None
         with transaction.atomic():
             workspace = self._workspace()
-            charts = self._charts(workspace)
+            charts = self._charts(workspace, self._pipe_ids())
             tenants = self._tenants()
             self._dashboards(charts, tenants)
             self._users(tenants)
@@ -95,7 +96,14 @@ class Command(BaseCommand):
         )
         return workspace
 
-    def _charts(self, workspace: Workspace) -> dict[str, Chart]:
+    def _pipe_ids(self) -> dict[str, str]:
+        """The deployed endpoints' ids, as the host's listing gives them (tokens may name either)."""
+        project = catalogue.current()
+        if project is None:
+            return {}
+        return {name: endpoint.pipe_id(name) for name, pipe in project.pipes.items() if pipe.type == "endpoint"}
+
+    def _charts(self, workspace: Workspace, pipe_ids: dict[str, str]) -> dict[str, Chart]:
         charts = {}
         for key, title, pipe, chart_type, index, categories, extra in content.CHARTS:
             chart, _ = Chart.objects.update_or_create(
@@ -104,7 +112,7 @@ class Command(BaseCommand):
                 defaults={
                     "kind": Chart.Kind.PANES,
                     "pipe_name": pipe,
-                    "pipe_id": "",
+                    "pipe_id": pipe_ids.get(pipe, ""),
                     "chart_type": chart_type,
                     "index_column": index,
                     "category_columns": categories,
