@@ -123,12 +123,7 @@ def _database(var: str, default_file: str) -> dict:
     return config
 
 
-DATABASES = {
-    "default": _database("DATABASE_URL", "panes.sqlite3"),
-    # The built-in pipe host's datasources live in their own database, as Tinybird's do.
-    "analytics": _database("ANALYTICS_DATABASE_URL", "analytics.sqlite3"),
-}
-DATABASE_ROUTERS = ["pipes.routers.AnalyticsRouter"]
+DATABASES = {"default": _database("DATABASE_URL", "panes.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://panes")}
@@ -302,7 +297,18 @@ if PIPES_QUERY_SECONDS < 1:
     raise ImproperlyConfigured("PIPES_QUERY_SECONDS must be at least 1")
 # The built-in host's ClickHouse: chDB in-process on a data folder (one process owns it), or a
 # ClickHouse server, e.g. clickhouse://user:password@host:8123/panes. Opened on first use.
-PIPES_ENGINE_URL = env.str("PIPES_ENGINE_URL", default=f"chdb://{DATA_DIR / 'clickhouse'}")
+ANALYTICS_DATABASE_URL = env.str("ANALYTICS_DATABASE_URL", default=f"chdb://{DATA_DIR / 'clickhouse'}")
+_analytics_scheme = ANALYTICS_DATABASE_URL.partition("://")[0] if "://" in ANALYTICS_DATABASE_URL else ""
+if _analytics_scheme not in ("", "chdb", "clickhouse", "clickhouses", "http", "https"):
+    # Before ClickHouse this variable named a SQLite or PostgreSQL database: say so, not "unknown".
+    raise ImproperlyConfigured(
+        f"ANALYTICS_DATABASE_URL is a {_analytics_scheme}:// URL, but the analytics database is ClickHouse now: "
+        "chdb:///abs/folder (embedded, the default), or clickhouse://user:password@host:8123/db for a server. "
+        "PostgreSQL data is read with the postgresql() table function (README: Upgrading from the "
+        "SQLite/PostgreSQL engine)."
+    )
+if _analytics_scheme == "chdb" and not ANALYTICS_DATABASE_URL.startswith("chdb:///"):
+    raise ImproperlyConfigured("ANALYTICS_DATABASE_URL: chdb:// needs an absolute folder: chdb:///abs/folder (three slashes)")
 # Where `manage.py pipes_deploy` keeps the deployed Tinybird project's datafiles (the catalogue).
 PIPES_PROJECT_DIR = Path(env.str("PIPES_PROJECT_DIR", default=str(DATA_DIR / "tinybird")))
 

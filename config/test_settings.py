@@ -22,10 +22,10 @@ AXES_ENABLED = False  # switched on by the throttling tests themselves
 # chDB gives each process one data folder, and a folder one process: each test process (every
 # xdist worker) gets a folder of its own, made here rather than in the environment, which the
 # workers would inherit from the controller.
-if not os.environ.get("PIPES_ENGINE_URL"):
+if not os.environ.get("ANALYTICS_DATABASE_URL"):
     _engine_folder = tempfile.mkdtemp(prefix="panes-chdb-")
     atexit.register(shutil.rmtree, _engine_folder, ignore_errors=True)
-    PIPES_ENGINE_URL = f"chdb://{_engine_folder}"
+    ANALYTICS_DATABASE_URL = f"chdb://{_engine_folder}"
     PIPES_PROJECT_DIR = Path(_engine_folder) / "tinybird"
 # Tests that need no real chart host use the reserved example.com as a remote one; those that
 # need a test signing-key variable or another host allow it with a settings override.

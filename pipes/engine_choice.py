@@ -13,7 +13,7 @@ from django.conf import settings
 
 def configured_url() -> str:
     """The engine URL from the settings: ``chdb:///folder``, a folder, or a ClickHouse server."""
-    return str(settings.PIPES_ENGINE_URL)
+    return str(settings.ANALYTICS_DATABASE_URL)
 
 
 def is_embedded(url: str | None = None) -> bool:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socketserver
 import subprocess
 import sys
 import textwrap
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -141,11 +143,100 @@ def test_pages_stay_in_the_worker_and_the_api_answers_503_when_the_host_is_down(
 
 def test_the_host_gets_its_own_process_only_for_several_workers_on_embedded_chdb(settings: Settings, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path
-    settings.PIPES_ENGINE_URL = f"chdb://{tmp_path / 'clickhouse'}"
+    settings.ANALYTICS_DATABASE_URL = f"chdb://{tmp_path / 'clickhouse'}"
     assert pipes_host.socket_for(1) is None
     assert pipes_host.socket_for(2) == tmp_path.resolve() / "pipes-host.sock"
-    settings.PIPES_ENGINE_URL = "clickhouse://default@127.0.0.1:8123/panes"
+    settings.ANALYTICS_DATABASE_URL = "clickhouse://default@127.0.0.1:8123/panes"
     assert pipes_host.socket_for(2) is None
+
+
+class _EchoHost(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """A stand-in host on a unix socket: answers each request with what it received."""
+
+    daemon_threads = True
+    connections: list[int]
+
+
+class _Echo(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _EchoHost
+
+    def handle(self) -> None:
+        self.server.connections.append(id(self.connection))
+        super().handle()
+
+    def _answer(self) -> None:
+        if self.headers.get("Transfer-Encoding") == "chunked":
+            body = b""
+            while size := int(self.rfile.readline(), 16):
+                body += self.rfile.read(size)
+                self.rfile.readline()
+            self.rfile.readline()
+        else:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        answer = json.dumps({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body.decode()}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        # Closes the connection after answering without saying so, as an idle keep-alive ends.
+        self.close_connection = self.path.startswith("/v0/close")
+        self.end_headers()
+        self.wfile.write(answer)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_host(tmp_path: Path) -> Iterator[tuple[str, _EchoHost]]:
+    path = str(tmp_path / "host.sock")
+    server = _EchoHost(path, _Echo)
+    server.connections = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield path, server
+    server.shutdown()
+    server.server_close()
+
+
+def _call(app: Any, environ: dict[str, Any]) -> tuple[str, dict[str, str], bytes]:
+    seen: list[Any] = []
+    result = app(environ, lambda status, headers: seen.extend([status, dict(headers)]))
+    body = b"".join(result)
+    getattr(result, "close", lambda: None)()
+    return seen[0], seen[1], body
+
+
+def test_it_keeps_one_connection_per_thread_and_opens_another_once_the_host_closed_it(echo_host: tuple[str, _EchoHost]) -> None:
+    path, server = echo_host
+    app = host_forward.forward_to_host(lambda e, s: [], path)
+    for _ in range(3):
+        status, headers, body = _call(app, _environ("/v0/pipes", RAW_URI="/v0/pipes?x=1"))
+        assert (status, json.loads(body)["path"]) == ("201 Created", "/v0/pipes?x=1")
+    assert len(server.connections) == 1
+    _call(app, _environ("/v0/close"))
+    time.sleep(0.1)
+    # A body cannot be sent twice: the closed connection must be noticed before sending.
+    post = _environ("/v0/events", REQUEST_METHOD="POST", CONTENT_LENGTH="2", **{"wsgi.input": io.BytesIO(b"{}")})
+    status, _, body = _call(app, post)
+    assert (status, json.loads(body)["body"]) == ("201 Created", "{}")
+    assert len(server.connections) == 2
+
+
+def test_it_streams_request_bodies_with_their_framing(echo_host: tuple[str, _EchoHost]) -> None:
+    path, _ = echo_host
+    app = host_forward.forward_to_host(lambda e, s: [], path)
+    payload = "x" * 200_000
+    sized = _environ("/v0/events", REQUEST_METHOD="POST", CONTENT_LENGTH=str(len(payload)), **{"wsgi.input": io.BytesIO(payload.encode())})
+    echoed = json.loads(_call(app, sized)[2])
+    assert (echoed["method"], echoed["body"], echoed["headers"]["Content-Length"]) == ("POST", payload, str(len(payload)))
+    # gunicorn hands the app a chunked body already taken apart; the host gets it chunked again.
+    chunked = _environ("/v0/events", REQUEST_METHOD="POST", HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input": io.BytesIO(payload.encode())})
+    echoed = json.loads(_call(app, chunked)[2])
+    assert (echoed["body"], echoed["headers"]["Transfer-Encoding"]) == (payload, "chunked")
+    assert "Content-Length" not in echoed["headers"]
 
 
 # --- a real gunicorn with two page workers -------------------------------------------------------
@@ -203,7 +294,8 @@ class Served:
         return [m.groupdict() for m in map(LOG_LINE.match, lines) if m]
 
     def children(self, pid: int) -> list[int]:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        # Per thread: the host restarted by the master's watcher thread is that thread's child.
+        return sorted(int(p) for task in Path(f"/proc/{pid}/task").iterdir() for p in (task / "children").read_text().split())
 
     def processes(self) -> tuple[list[int], int, int]:
         """The page workers, the host's gunicorn and the host's worker."""
@@ -232,9 +324,8 @@ def _holders(folder: Path) -> set[int]:
     return holders
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    data_dir = tmp_path_factory.mktemp("serving")
+def _start(data_dir: Path) -> Served:
+    """Migrate, deploy PROJECT and serve it with two page workers."""
     port = free_port()
     env = server_env(data_dir, port, WEB_CONCURRENCY="2", GUNICORN_ACCESS_LOG=str(data_dir / "access.log"), PIPES_WORKSPACE_ID=WORKSPACE)
     for relative, text in PROJECT.items():
@@ -244,11 +335,20 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     for command in (["migrate", "--noinput", "-v", "0"], ["pipes_deploy", str(data_dir / "project")]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
     process = gunicorn(env, data_dir / "server.log")
+    served = Served(data_dir, port, env, process)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/login/", process)
-        yield Served(data_dir, port, env, process)
-    finally:
-        stop_processes([process], timeout=30)
+    except BaseException:
+        stop_processes([process])
+        raise
+    return served
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    served = _start(tmp_path_factory.mktemp("serving"))
+    yield served
+    stop_processes([served.process], timeout=30)
 
 
 def _wait_for(condition: Any, timeout: float = 30) -> None:
@@ -369,3 +469,27 @@ def test_when_the_host_process_dies_the_api_answers_503_then_recovers(served: Se
     _wait_for(lambda: served.totals("t3")[0] == 200, timeout=60)
     assert served.totals("t3")[1]["data"][0]["total"] == sum(TENANTS["t3"])
     assert served.request("GET", "/login/")[0] == 200
+
+
+@pytest.mark.slow
+def test_a_second_server_on_the_folder_forwards_to_the_first_ones_host_and_takes_over_when_it_stops(tmp_path: Path) -> None:
+    first = _start(tmp_path)
+    port = free_port()
+    env = dict(first.env, PORT=str(port), PANES_LOCAL_API_ORIGIN=f"http://127.0.0.1:{port}")
+    second = Served(tmp_path, port, env, gunicorn(env, tmp_path / "second.log"))
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/login/", second.process)
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in second.children(second.process.pid)]
+        assert not any(b"unix:" in command for command in commands)  # no host of its own
+        status, _, answer = second.request("POST", "/v0/events?name=sv_orders&wait=true", b'{"tenant_id": "t0", "amount": 5}')
+        assert (status, json.loads(answer)) == (200, {"successful_rows": 1, "quarantined_rows": 0})
+        assert second.totals("t0")[1]["data"] == [{"tenant_id": "t0", "total": 5, "orders": 1}]
+        _, _, host_worker = first.processes()
+        assert _holders(tmp_path / "clickhouse") == {host_worker}
+        stop_processes([first.process], timeout=30)
+        _wait_for(lambda: second.totals("t0")[0] == 200, timeout=60)
+        assert second.totals("t0")[1]["data"] == [{"tenant_id": "t0", "total": 5, "orders": 1}]
+        _, _, new_host_worker = second.processes()
+        assert _holders(tmp_path / "clickhouse") == {new_host_worker}
+    finally:
+        stop_processes([first.process, second.process], timeout=30)

@@ -176,8 +176,11 @@ class Server:
         return result.stdout
 
     def sql(self, query: str, params: tuple = (), *, database: str = "default") -> list[tuple]:
-        """Run ``query`` (``?`` placeholders) directly on one of the server's databases."""
-        url = self.env.get("DATABASE_URL" if database == "default" else "ANALYTICS_DATABASE_URL")
+        """Run ``query`` (``?`` placeholders) directly on the server's database, or with
+        ``database="analytics"`` on its ClickHouse through the Query API (``/v0/sql``)."""
+        if database == "analytics":
+            return self._clickhouse(query, params)
+        url = self.env.get("DATABASE_URL")
         if url:
             import psycopg
 
@@ -185,9 +188,31 @@ class Server:
                 return conn.execute(query.replace("?", "%s"), params).fetchall()
         import sqlite3
 
-        name = "panes.sqlite3" if database == "default" else "analytics.sqlite3"
-        with sqlite3.connect(self.data_dir / name, timeout=30) as conn:
+        with sqlite3.connect(self.data_dir / "panes.sqlite3", timeout=30) as conn:
             return conn.execute(query, params).fetchall()
+
+    def _clickhouse(self, query: str, params: tuple) -> list[tuple]:
+        # Test constants only, quoted as ClickHouse string literals (it compares them with dates too).
+        parts = query.split("?")
+        assert len(parts) == len(params) + 1, "one value per ?"
+        quoted = ["'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'" for v in params]
+        text = "".join(part + (quoted[i] if i < len(quoted) else "") for i, part in enumerate(parts))
+        request = urllib.request.Request(
+            f"{self.origin}/v0/sql",
+            data=urlencode({"q": f"{text} FORMAT TSV"}).encode(),
+            headers={"Authorization": f"Bearer {self.env['PANES_LOCAL_ADMIN_TOKEN']}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            lines = response.read().decode().splitlines()
+        return [tuple(_tsv_value(cell) for cell in line.split("\t")) for line in lines]
+
+
+def _tsv_value(cell: str) -> object:
+    if re.fullmatch(r"-?\d+", cell):
+        return int(cell)
+    if re.fullmatch(r"-?\d+\.\d*(e[+-]?\d+)?", cell):
+        return float(cell)
+    return cell
 
 
 def _serve(server: Server, *, timeout: float = 60) -> subprocess.Popen:
@@ -213,8 +238,8 @@ def start(
     port = free_port()
     pg: tuple[str, ...] = ()
     if postgres:
-        pg = create_pg_databases(f"panes_load_{port}", f"panes_load_{port}_analytics")
-        overrides = {"DATABASE_URL": f"{PG_ROOT}/{pg[0]}", "ANALYTICS_DATABASE_URL": f"{PG_ROOT}/{pg[1]}", **overrides}
+        pg = create_pg_databases(f"panes_load_{port}")
+        overrides = {"DATABASE_URL": f"{PG_ROOT}/{pg[0]}", **overrides}
     if cache_url:
         overrides = {"CACHE_URL": cache_url, **overrides}
     server = server_class(port=port, data_dir=data_dir, env=server_env(data_dir, port, **overrides), pg_databases=pg)

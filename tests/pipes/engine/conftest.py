@@ -30,9 +30,9 @@ def _clear_cache() -> None:
 
 @pytest.fixture(scope="session")
 def chdb_engine() -> Iterator[ChdbEngine]:
-    """An engine on this process's data folder (the host's own, settings.PIPES_ENGINE_URL: a
+    """An engine on this process's data folder (the host's own, settings.ANALYTICS_DATABASE_URL: a
     process may open one folder only), in a database of its own."""
-    folder = settings.PIPES_ENGINE_URL.removeprefix("chdb://")
+    folder = settings.ANALYTICS_DATABASE_URL.removeprefix("chdb://")
     engine = ChdbEngine(folder, database="engine_tests")
     yield engine
     engine.close()

@@ -10,7 +10,7 @@ def test_the_engine_is_one_per_process_on_the_configured_folder() -> None:
     engine = runtime.engine()
     assert engine is runtime.engine()
     assert isinstance(engine, ChdbEngine)
-    assert str(engine.path) == settings.PIPES_ENGINE_URL.removeprefix("chdb://")
+    assert str(engine.path) == settings.ANALYTICS_DATABASE_URL.removeprefix("chdb://")
     assert engine.query("SELECT 1 + {x:UInt8} AS two", {"x": 1}).data == [{"two": 2}]
 
 
