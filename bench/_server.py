@@ -63,8 +63,8 @@ class PanesServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         databases = {}
         if self.database == "postgres":
-            main, analytics = create_pg_databases(*self.pg_names)
-            databases = {"DATABASE_URL": f"{PG_ROOT}/{main}", "ANALYTICS_DATABASE_URL": f"{PG_ROOT}/{analytics}"}
+            main, *_ = create_pg_databases(*self.pg_names)
+            databases = {"DATABASE_URL": f"{PG_ROOT}/{main}"}
         self.env = server_env(self.data_dir, self.port, production=True, LOG_LEVEL="WARNING", **databases)
         self.admin_token = self.env["PANES_LOCAL_ADMIN_TOKEN"]
         self.manage("migrate", "--noinput", "-v", "0")

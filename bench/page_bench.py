@@ -37,8 +37,7 @@ def run(section: Section, server: PanesServer, *, quick: bool = False) -> None:
         section.add(
             f"{size} chart{'s' if size > 1 else ''}: /d/bench-{size}/",
             f"{result.rps:,.0f} req/s, p50 {ms(result.p50)}, p99 {ms(result.p99)}; SQL queries "
-            f"{visit['repeat']['default']} (first visit {visit['first']['default']}, analytics "
-            f"{visit['repeat']['analytics']})",
+            f"{visit['repeat']['default']} (first visit {visit['first']['default']})",
             f"≤ {MAX_QUERIES} queries, constant",
             constant and visit["repeat"]["default"] <= MAX_QUERIES,
         )

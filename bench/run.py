@@ -1,8 +1,8 @@
 """Panes' benchmarks: print a table of figures and write it to bench/RESULTS.md.
 
-    .venv/bin/python bench/run.py                    # everything (about 10 minutes; 10M rows: --10m)
-    .venv/bin/python bench/run.py mint token page    # a subset: mint token page pipe browser
-    .venv/bin/python bench/run.py --quick            # smoke run: short, small, no PostgreSQL 1M+
+    .venv/bin/python bench/run.py                    # everything but the engine
+    .venv/bin/python bench/run.py mint token page    # a subset: mint token page browser
+    .venv/bin/python bench/run.py --quick            # smoke run: short and small
     .venv/bin/python bench/run.py engine --100m      # ClickHouse (chDB) at 1M, 10M and 100M rows
 
 The engine benchmark is opt-in (not part of "everything") and has a section of its own in the
@@ -30,8 +30,8 @@ os.environ.setdefault("PANES_ENV_FILE", "")
 
 from _common import Section, machine, markdown, markdown_section, save_json  # noqa: E402
 
-BENCHES = ("mint", "token", "page", "pipe", "browser", "engine")
-DEFAULT_BENCHES = ("mint", "token", "page", "pipe", "browser")
+BENCHES = ("mint", "token", "page", "browser", "engine")
+DEFAULT_BENCHES = ("mint", "token", "page", "browser")
 TITLES = {
     "mint": "1. Minting",
     "token": "2. Token endpoint",
@@ -48,11 +48,9 @@ WEB_ROWS = 100_000  # orders behind the token, page and browser benchmarks (the 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("benches", nargs="*", metavar="BENCH", help=f"any of {', '.join(BENCHES)} (default: all but engine)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: short loads, 100k rows, SQLite only for pipes")
-    parser.add_argument("--10m", dest="ten_million", action="store_true", help="also run the pipe benchmark at 10M rows (slow)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: short loads, 100k rows")
     parser.add_argument("--rows", default="1000000,10000000", help="engine benchmark: row counts, comma-separated")
     parser.add_argument("--100m", dest="hundred_million", action="store_true", help="engine benchmark: add 100M rows")
-    parser.add_argument("--no-postgres", action="store_true", help="pipe benchmark on SQLite only")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "RESULTS.md", help="where to write the table")
     parser.add_argument("--note", default="", help="a line put at the top of the results file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data folders")
@@ -91,12 +89,6 @@ def main(argv: list[str]) -> int:
                     import mint_bench
 
                     mint_bench.run(section, quick=args.quick)
-                elif name == "pipe":
-                    import pipe_bench
-
-                    sizes = [100_000] if args.quick else [100_000, 1_000_000] + ([10_000_000] if args.ten_million else [])
-                    databases = ["sqlite"] if args.quick or args.no_postgres else ["sqlite", "postgres"]
-                    pipe_bench.run(section, work, sizes=sizes, databases=databases, quick=args.quick)
                 elif name == "engine":
                     import engine_bench
 

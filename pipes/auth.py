@@ -6,7 +6,7 @@ Two credentials are accepted:
   fixed params, and is the only credential for the pipe listing;
 - a **JWT** signed with that admin token: HS256 only, ``exp`` required and in the future,
   ``workspace_id`` equal to PIPES_WORKSPACE_ID, and a ``PIPES:READ`` scope whose resource is the
-  pipe's name or id. Its ``fixed_params`` are applied over the query string by ``pipes.query``.
+  pipe's name or id. Its ``fixed_params`` are applied over the query string by ``pipes.endpoint``.
   For ``/v0/events`` the JWT needs a ``DATASOURCES:APPEND`` scope (Tinybird's docs also spell it
   ``DATASOURCE:APPEND``) whose resource is the datasource's name; a READ scope never appends.
 

@@ -1,8 +1,7 @@
 """Deployed Tinybird pipes, answered the way Tinybird answers them.
 
 A request for ``/v0/pipes/<name>.<fmt>`` whose name is a pipe of the deployed project with an
-endpoint node is served here, on ClickHouse; every other name stays with the legacy path
-(``pipes.query``). The walk, and only this walk:
+endpoint node is served here, on ClickHouse. The walk, and only this walk:
 
 1. ``request_values``: the query string (or POST form), then the scope's ``fixed_params`` OVER
    it, so that for a tenant token ``defined(tenant_id)`` is true and its value is the fixed one;
@@ -43,8 +42,6 @@ from pipes.engine.ddl import quote_identifier
 from pipes.template import ParamDecl, TemplateError, declared_params, render
 from pipes.template.render import RequestValue
 
-from .types import RESERVED_PARAMS
-
 
 # ClickHouse output formats for each URL suffix; JSON is parsed into Tinybird's body.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -54,6 +51,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "parquet": ("Parquet", "application/octet-stream"),
 }
 
+# Query-string names with a meaning of their own, never a template's value.
+RESERVED_PARAMS = frozenset({"token", "q", "format"})
 TIMEOUT_CODES = frozenset({159, 160})  # TIMEOUT_EXCEEDED, TOO_SLOW
 _STACK_RE = re.compile(r"\s*(Stack trace|\(version \d).*", re.S)
 
@@ -83,7 +82,7 @@ class Query:
 
 def endpoint_of(project: Project | None, name: str) -> Pipe | None:
     """The deployed pipe named ``name`` (or whose id it is) when it has an endpoint node, else
-    None (the legacy path)."""
+    None."""
     if project is None:
         return None
     pipe = project.pipes.get(name)
@@ -111,7 +110,7 @@ def request_values(query: Mapping[str, Sequence[str]], fixed: Mapping[str, objec
     """The values the templates see: the query string's (a repeated key gives a list), with the
     token's fixed params replacing whatever the query string said about them.
 
-    Reserved keys (``token``, ``format``) are never values; ``q`` is refused, as legacy pipes do.
+    Reserved keys (``token``, ``format``) are never values; ``q`` (SQL over a pipe) is refused.
     """
     if "q" in query:
         raise RequestError("the q parameter (SQL over a pipe) is not supported by the built-in host")

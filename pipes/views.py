@@ -13,19 +13,15 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent
-from django.db import DatabaseError, DataError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
 
 from . import catalogue, endpoint, query_api, throttle
 from .auth import AuthError, Credential, NotConfigured, authenticate, could_read, scope_for
-from .datafiles import Pipe as DeployedPipe
+from .datafiles import Pipe
 from .datafiles import Project
 from .engine import EngineError, runtime
-from .models import Pipe
-from .query import RENDERERS, ParamError, PipeMisconfigured, execute, resolve_params
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +78,6 @@ def _answer(view: Callable[..., HttpResponse], request: HttpRequest, *args, **kw
         return error(exc.status, str(exc))
     except AuthError as exc:
         return error(403, str(exc))
-    except ParamError as exc:
-        return error(400, str(exc))
     except endpoint.RequestError as exc:
         return JsonResponse(exc.payload, status=exc.status)
     except TooManyFieldsSent:
@@ -93,15 +87,9 @@ def _answer(view: Callable[..., HttpResponse], request: HttpRequest, *args, **kw
     except NotConfigured as exc:
         logger.error("pipes: %s", exc)  # names the variable, never its value
         return error(503, NO_ADMIN_TOKEN)
-    except (PipeMisconfigured, endpoint.PipeMisconfigured) as exc:
+    except endpoint.PipeMisconfigured as exc:
         logger.error("pipes: %s is misconfigured: %s", request.path, exc)
         return error(500, f"the pipe is misconfigured: {exc}")
-    except DataError as exc:
-        logger.warning("pipes: %s: query failed for its params: %s", request.path, exc)
-        return error(400, "the query failed for these param values")
-    except DatabaseError as exc:
-        logger.error("pipes: %s: analytics database error: %s", request.path, exc)
-        return error(503, "the analytics database is unavailable")
     except EngineError as exc:
         logger.error("pipes: %s: ClickHouse is unavailable: %s", request.path, exc)
         return error(503, "the analytics engine is unavailable")
@@ -159,30 +147,6 @@ def json_params(body: bytes) -> dict[str, list[str]]:
     return params
 
 
-def describe(pipe: Pipe) -> dict:
-    """A pipe in the listing, in Tinybird's shape (``endpoint`` is the path to read it).
-
-    Like Tinybird's, each pipe lists its ``nodes`` with their SQL and params: a built-in pipe is
-    one node, named ``<pipe>_0`` as Tinybird names a pipe's first node. Operators' tools (Panes'
-    ``check_isolation``) read them to see which params a pipe really filters by.
-    """
-    params = [
-        {"name": p.name, "type": p.type, "required": p.required, "default": p.default, "description": p.description}
-        for p in pipe.params.all()
-    ]
-    return {
-        "id": pipe.pipe_id,
-        "name": pipe.name,
-        "description": pipe.description,
-        "type": "endpoint",
-        "endpoint": f"/v0/pipes/{pipe.name}.json",
-        "created_at": pipe.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-        "updated_at": pipe.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
-        "params": params,
-        "nodes": [{"name": f"{pipe.name}_0", "sql": pipe.sql, "params": params}],
-    }
-
-
 @api
 def pipe_list(request: HttpRequest) -> HttpResponse:
     credential = authenticate(token_from(request))
@@ -190,22 +154,10 @@ def pipe_list(request: HttpRequest) -> HttpResponse:
         raise AuthError("the pipe listing needs the workspace admin token")
     project = catalogue.current()
     deployed = [endpoint.describe(pipe) for pipe in project.pipes.values()] if project else []
-    names = {pipe["name"] for pipe in deployed}
-    legacy = [describe(pipe) for pipe in Pipe.objects.prefetch_related("params").order_by("name") if pipe.name not in names]
-    return JsonResponse({"pipes": sorted(deployed + legacy, key=lambda pipe: str(pipe["name"]))})
+    return JsonResponse({"pipes": sorted(deployed, key=lambda pipe: str(pipe["name"]))})
 
 
-def _pipe_methods(request: HttpRequest, name: str, fmt: str) -> Methods:
-    """A deployed pipe also takes the POST form clients switch to for long query strings; a
-    legacy pipe takes GET only, as it always did."""
-    try:
-        deployed = endpoint.endpoint_of(catalogue.current(), name)
-    except (OSError, ValueError):  # an unreadable release (DatafileError): the view answers it
-        return GET_ONLY
-    return (*GET_ONLY, "POST") if deployed is not None else GET_ONLY
-
-
-@api(methods=_pipe_methods)
+@api(methods=(*GET_ONLY, "POST"))  # POST: the form clients switch to for long query strings
 @gzip_page  # rows compress ~5x; nothing from the request is echoed in a body, so BREACH has no probe
 def pipe_data(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     credential = authenticate(token_from(request))
@@ -215,13 +167,16 @@ def pipe_data(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         return response
     project = catalogue.current()
     deployed = endpoint.endpoint_of(project, name)
-    if project is not None and deployed is not None:
-        return _deployed_data(request, credential, project, deployed, fmt)
-    return _legacy_data(request, credential, name, fmt)
+    if project is None or deployed is None:
+        # 404 only to a credential that names this pipe: others learn nothing of what exists.
+        if could_read(credential, name):
+            raise ApiError(404, f"pipe {name} does not exist")
+        raise AuthError("the token has no PIPES:READ scope for this pipe")
+    return _deployed_data(request, credential, project, deployed, fmt)
 
 
 def _deployed_data(
-    request: HttpRequest, credential: Credential, project: Project, pipe: DeployedPipe, fmt: str
+    request: HttpRequest, credential: Credential, project: Project, pipe: Pipe, fmt: str
 ) -> HttpResponse:
     scope = scope_for(credential, pipe.name, endpoint.pipe_id(pipe.name))
     values = endpoint.request_values(request_params(request), scope.fixed_params)
@@ -229,27 +184,6 @@ def _deployed_data(
     # ClickHouse's own JSON is Tinybird's body (meta, data, rows, statistics): passed through.
     body = endpoint.run_raw(runtime.engine(), query, fmt)
     return HttpResponse(body, content_type=endpoint.FORMATS[fmt][1])
-
-
-def _legacy_data(request: HttpRequest, credential: Credential, name: str, fmt: str) -> HttpResponse:
-    candidates = list(Pipe.objects.filter(Q(name=name) | Q(pipe_id=name)).prefetch_related("params"))
-    pipe = next((p for p in candidates if p.name == name), candidates[0] if candidates else None)
-    if pipe is None:
-        # 404 only to a credential that names this pipe: others learn nothing of what exists.
-        if could_read(credential, name):
-            raise ApiError(404, f"pipe {name} does not exist")
-        raise AuthError("the token has no PIPES:READ scope for this pipe")
-    scope = scope_for(credential, pipe.name, pipe.pipe_id)
-    if fmt not in RENDERERS:
-        raise ApiError(400, f"the {fmt} format is served for deployed Tinybird pipes only")
-    declared = list(pipe.params.all())
-    values = resolve_params(declared, request_params(request), scope.fixed_params)
-    result = execute(pipe, declared, values)
-    render, content_type = RENDERERS[fmt]
-    response = HttpResponse(render(result), content_type=content_type)
-    if result.truncated:
-        response["X-Pipes-Truncated"] = f"only the first {len(result.rows)} rows were returned"
-    return response
 
 
 @api(methods=(*GET_ONLY, "POST"))

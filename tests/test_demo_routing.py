@@ -10,7 +10,7 @@ from django.core.management import call_command
 from charts import routing
 from charts.models import Workspace
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_workspace_is_allowed_by_default() -> None:

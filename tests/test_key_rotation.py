@@ -9,12 +9,12 @@ from charts import grants
 from charts.models import TokenGrant
 from tests.charts.builders import decode, make_chart, make_dashboard
 from tests.conftest import LOCAL_KEY_ENV
-from tests.pipes.conftest import orders, sales  # noqa: F401  (the built-in host's test pipe)
+from tests.pipes.sales import sales, sales_release  # noqa: F401  (the built-in host's test pipe)
 
 OLD_KEY = "old-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 NEW_KEY = "new-signing-key-9876543210-zyxwvutsrqponmlkjihgfedcba"
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from charts.models import Chart, Dashboard, Tenant, TokenGrant, Workspace
 
 KEY = "s3cret-admin-token-that-must-never-leak-0123456789"
 SHORT_KEY = "tiny-s3cret-key"
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

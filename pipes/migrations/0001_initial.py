@@ -2,8 +2,12 @@
 
 import django.core.validators
 import django.db.models.deletion
-import pipes.models
+import uuid
 from django.db import migrations, models
+
+
+def new_pipe_id():
+    return f"t_{uuid.uuid4().hex}"
 
 
 class Migration(migrations.Migration):
@@ -33,7 +37,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=128, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z_][A-Za-z0-9_]*$', 'A pipe name: letters, digits and _, not starting with a digit.')])),
-                ('pipe_id', models.CharField(default=pipes.models.new_pipe_id, max_length=34, unique=True, validators=[django.core.validators.RegexValidator('^t_[0-9a-f]{32}$', 'A pipe id is t_ followed by 32 lowercase hex digits.')], verbose_name='pipe id')),
+                ('pipe_id', models.CharField(default=new_pipe_id, max_length=34, unique=True, validators=[django.core.validators.RegexValidator('^t_[0-9a-f]{32}$', 'A pipe id is t_ followed by 32 lowercase hex digits.')], verbose_name='pipe id')),
                 ('description', models.TextField(blank=True)),
                 ('sql', models.TextField(help_text='One SELECT over datasources. Write params as {{ name }}: they are bound, never pasted.', verbose_name='SQL')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

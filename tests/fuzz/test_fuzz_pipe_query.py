@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.support.examples import examples
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 DECLARED = ["company_id", "city", "date_from", "min_amount", "min_quantity", "paid", "since"]
 KEYS = st.one_of(

@@ -33,7 +33,7 @@ from charts.models import Dashboard, DashboardChart, IntranetGroupRule, TokenGra
 from tests.charts.builders import make_chart, make_dashboard, make_tinybird_chart
 from tests.support.examples import examples
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
     max_examples=examples(50),

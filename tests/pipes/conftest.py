@@ -1,5 +1,6 @@
 """Fixtures for the built-in host: tokens built with PyJWT directly (never charts.tokens — the
-wall between the apps holds in tests too), a small orders datasource and pipes over it."""
+wall between the apps holds in tests too) and a client for /v0/. The deployed project the
+endpoint tests read is in tests/pipes/endpoint/conftest.py."""
 from __future__ import annotations
 
 import os
@@ -13,34 +14,6 @@ from django.core.cache import cache
 from django.test import Client
 
 from pipes.engine import Engine, runtime
-from pipes.loading import load_rows
-from pipes.models import Pipe, PipeParam
-
-ORDERS = [
-    ("2024-01-01", "acme", "Berlin", 10.0, 1, True),
-    ("2024-01-02", "acme", "Paris", 20.0, 2, False),
-    ("2024-01-03", "acme", "Berlin", 30.0, 3, True),
-    ("2024-01-01", "globex", "Rome", 100.0, 4, True),
-    ("2024-01-02", "globex", "Madrid", 200.0, 5, False),
-]
-ORDER_COLUMNS = [
-    ("date", "Date"),
-    ("company_id", "String"),
-    ("city", "String"),
-    ("amount", "Float"),
-    ("quantity", "Int"),
-    ("paid", "Boolean"),
-]
-SALES_SQL = """
-SELECT date, company_id, city, amount, quantity, paid
-FROM orders
-WHERE company_id = {{ company_id }}
-  AND ({{date_from}} IS NULL OR date >= {{ date_from }})
-  AND ({{ min_quantity }} IS NULL OR quantity >= {{ min_quantity }})
-  AND ({{ paid }} IS NULL OR paid = {{ paid }})
-  AND city NOT LIKE '%ZZ%' -- a literal percent must survive binding
-ORDER BY date, amount
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +45,7 @@ def make_token(admin_token: str) -> Callable[..., str]:
             "workspace_id": settings.PIPES_WORKSPACE_ID if workspace_id is None else workspace_id,
             "name": name,
             "iat": now,
-            "scopes": scopes if scopes is not None else [scope("sales", company_id="acme")],
+            "scopes": scopes if scopes is not None else [scope("ep_sales", company_id="acme")],
         }
         if exp_in is not None:
             payload["exp"] = now + exp_in
@@ -85,21 +58,6 @@ def make_token(admin_token: str) -> Callable[..., str]:
 
 def scope(resource: str, **fixed_params: object) -> dict:
     return {"type": "PIPES:READ", "resource": resource, "fixed_params": fixed_params}
-
-
-@pytest.fixture
-def orders(db) -> None:
-    load_rows("orders", ORDER_COLUMNS, ORDERS, indexes=[("company_id", "date")])
-
-
-@pytest.fixture
-def sales(orders) -> Pipe:
-    pipe = Pipe.objects.create(name="sales", description="Orders of one company.", sql=SALES_SQL)
-    PipeParam.objects.create(pipe=pipe, name="company_id", type="String", required=True)
-    PipeParam.objects.create(pipe=pipe, name="date_from", type="Date")
-    PipeParam.objects.create(pipe=pipe, name="min_quantity", type="Int")
-    PipeParam.objects.create(pipe=pipe, name="paid", type="Boolean")
-    return pipe
 
 
 class Api:

@@ -2,7 +2,7 @@
 
 The datafiles are written into a release folder under PIPES_PROJECT_DIR/releases/, the tables
 made with ``pipes.engine.ddl`` on ``runtime.engine()`` once per session, and the release
-published for each test that asks for it (and unpublished after, so legacy tests see no project).
+published for each test that asks for it (and unpublished after, so other tests see no project).
 """
 from __future__ import annotations
 
@@ -106,6 +106,15 @@ FILES = {
         NODE endpoint
         SQL >
             INSERT INTO ep_orders SELECT * FROM ep_orders
+
+        TYPE endpoint
+        """,
+    "endpoints/ep_percent.pipe": """
+        NODE endpoint
+        SQL >
+            %
+            SELECT city, '100%' AS share FROM ep_orders
+            WHERE city LIKE 'Ber%' AND company_id = {{ String(c, required=True) }}
 
         TYPE endpoint
         """,

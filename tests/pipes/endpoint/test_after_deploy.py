@@ -13,7 +13,7 @@ from pipes.engine.ddl import drop_table
 from tests.pipes.conftest import scope
 from tests.pipes.endpoint.conftest import write_release
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 FILES = {
     "datasources/ep_deployed_visits.datasource": """

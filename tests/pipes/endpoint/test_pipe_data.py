@@ -16,7 +16,7 @@ from pipes.datafiles import Project
 from pipes.engine import DataFolderInUse, Engine
 from tests.pipes.conftest import scope
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 ACME_ROWS = 3
 
@@ -225,14 +225,11 @@ def test_rows_are_capped_by_pipes_max_rows(api, project: Project, admin_token: s
     assert answer["rows_before_limit_at_least"] == ACME_ROWS
 
 
-def test_a_name_not_deployed_falls_back_to_the_legacy_pipes(api, project: Project, sales, admin_token: str) -> None:
-    rows = api.rows("/v0/pipes/sales.json", admin_token, {"company_id": "acme"})
-    assert {row["company_id"] for row in rows} == {"acme"}
-
-
-def test_parquet_is_for_deployed_pipes_only(api, sales, admin_token: str) -> None:
-    response = api.get("/v0/pipes/sales.parquet", admin_token, {"company_id": "acme"})
-    assert response.status_code == 400
+def test_a_name_not_deployed_is_404_for_the_admin_and_403_for_a_tenant(
+    api, project: Project, admin_token: str, make_token: Callable[..., str]
+) -> None:
+    assert api.get("/v0/pipes/sales.json", admin_token).json() == {"error": "pipe sales does not exist"}
+    assert api.get("/v0/pipes/sales.json", make_token([scope("ep_sales", company_id="acme")])).status_code == 403
 
 
 def test_an_unavailable_engine_is_503(api, project: Project, admin_token: str, monkeypatch) -> None:

@@ -1,4 +1,4 @@
-"""GET /v0/pipes lists the deployed pipes in Tinybird's shape beside the legacy ones."""
+"""GET /v0/pipes lists the deployed pipes in Tinybird's shape."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,7 +8,7 @@ import pytest
 from pipes.datafiles import Project
 from tests.pipes.conftest import scope
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 
 def listing(api, token: str) -> dict[str, dict]:
@@ -40,12 +40,13 @@ def test_every_node_of_a_multi_node_pipe_is_listed(api, project: Project, admin_
     assert {p["name"] for p in by_city["params"]} == {"company_id", "limit"}
 
 
-def test_legacy_pipes_keep_their_place_and_shape(api, project: Project, sales, admin_token: str) -> None:
-    pipes = listing(api, admin_token)
-    assert pipes["sales"]["nodes"][0]["name"] == "sales_0"
-    assert pipes["sales"]["endpoint"] == "/v0/pipes/sales.json"
-    names = list(pipes)
-    assert names == sorted(names)
+def test_pipes_are_listed_by_name(api, project: Project, admin_token: str) -> None:
+    names = list(listing(api, admin_token))
+    assert names == sorted(names) and "ep_sales" in names
+
+
+def test_nothing_is_listed_before_the_first_deploy(api, admin_token: str) -> None:
+    assert api.get("/v0/pipes", admin_token).json() == {"pipes": []}
 
 
 def test_the_listing_needs_the_admin_token(api, project: Project, make_token: Callable[..., str]) -> None:
@@ -53,8 +54,6 @@ def test_the_listing_needs_the_admin_token(api, project: Project, make_token: Ca
     assert api.get("/v0/pipes", token).status_code == 403
 
 
-def test_a_deployed_pipe_accepts_the_post_form_in_its_preflight(api, project: Project, sales) -> None:
+def test_a_deployed_pipe_accepts_the_post_form_in_its_preflight(api, project: Project) -> None:
     deployed = api.client.options("/v0/pipes/ep_sales.json", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
     assert deployed["Access-Control-Allow-Methods"] == "GET, POST, OPTIONS"
-    legacy = api.client.options("/v0/pipes/sales.json", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
-    assert legacy["Access-Control-Allow-Methods"] == "GET, OPTIONS"

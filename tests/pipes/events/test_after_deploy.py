@@ -15,7 +15,7 @@ from pipes.engine.ddl import drop_table
 
 from .conftest import URL, ndjson, write_release
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 FILES = {
     "datasources/evd_clicks.datasource": """

@@ -6,7 +6,7 @@ import pytest
 
 from .conftest import URL, ndjson
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 LINE = ndjson({"id": 1})
 

@@ -5,7 +5,7 @@ import pytest
 
 from .conftest import ndjson
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 FULL = {
     "company": {"id": "acme"},

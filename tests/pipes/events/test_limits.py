@@ -11,7 +11,7 @@ from pipes.events import MAX_BODY_BYTES, BadBody, BodyTooLarge, read_body
 
 from .conftest import ndjson
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 
 class Counting(io.BytesIO):

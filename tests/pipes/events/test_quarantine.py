@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from .conftest import ndjson
 
-pytestmark = pytest.mark.django_db(databases=["default", "analytics"])
+pytestmark = pytest.mark.django_db
 
 GOOD = {"company": {"id": "acme"}, "amount": 1.5}
 
