@@ -50,6 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lib.secrets import SecretFileError
 from pipes import catalogue
 from pipes.datafiles import (
     DatafileError,
@@ -67,7 +68,9 @@ from pipes.datafiles.model import ON_DEMAND, CopyMode
 from pipes.datafiles.project import datafile_paths
 from pipes.engine import ChdbEngine, Engine, EngineError, ServerEngine, ddl, runtime
 from pipes.engine.atomic import swap_in
+from pipes import secrets as pipe_secrets
 from pipes.template import TemplateError, render
+from pipes.template.render import SecretLookup
 from pipes.template.types import literal
 
 Output = Callable[[str], None]
@@ -109,7 +112,7 @@ class Progress:
 
 
 def run_with_progress(
-    engine: Engine, sql: str, out: Output, label: str, *, every: float = 2.0
+    engine: Engine, sql: str, out: Output, label: str, *, every: float = 2.0, parameters: dict[str, object] | None = None
 ) -> None:
     """Runs a long statement (a backfill, a copy) and prints, every ``every`` seconds, the rows
     ClickHouse has read of the total it expects, with an ETA (from ``system.processes``)."""
@@ -119,7 +122,7 @@ def run_with_progress(
 
     def work() -> None:
         try:
-            engine.command(f"/* {marker} */ {sql}")
+            engine.command(f"/* {marker} */ {sql}", parameters)
         except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
             failure.append(error)
         finally:
@@ -148,24 +151,38 @@ def run_with_progress(
 # SQL of a pipe, without request values -------------------------------------------------------
 
 
-def node_sql(node: Node) -> str:
+def node_sql(node: Node, bound: dict[str, object] | None = None, secrets: SecretLookup | None = None) -> str:
     """A node's SQL as ClickHouse runs it with no request values: a template renders with
-    ``{}`` and its defaults become literals (a view or a copy has no query parameters)."""
+    ``{}`` and its defaults become literals (a view or a copy has no query parameters).
+
+    Only a copy, which runs once and is stored nowhere, may read ``tb_secret()``: it passes
+    ``bound``, and each secret stays a ``{name:String}`` parameter whose value goes there, never
+    a literal. Without ``bound`` a secret is an error: a materialized view's definition is stored
+    (and shown by SHOW CREATE), so a secret in it would be too."""
     if not node.is_template:
         return node.sql
     try:
-        rendered = render(node.sql, {})
+        rendered = render(
+            node.sql,
+            {},
+            secrets=(secrets or pipe_secrets.lookup) if bound is not None else None,
+            prefix=f"s{len(bound)}x" if bound is not None else "p",
+        )
     except TemplateError as error:
-        # tb_secret() too: a secret inlined here would be stored in the view's definition.
         raise DatafileError(
             node.sql_origin,
             "the template does not render without request values (a materialized or copy "
-            f"node gets none, nor secrets): {error}",
+            f"node gets none; only a copy node reads secrets): {error}",
         ) from None
+    except SecretFileError as error:
+        raise DatafileError(node.sql_origin, str(error)) from None
 
     def inline(match: re.Match[str]) -> str:
         name, type_ = match.group(1), match.group(2)
         if name not in rendered.parameters:
+            return match.group(0)
+        if name in rendered.secrets and bound is not None:
+            bound[name] = rendered.parameters[name]
             return match.group(0)
         return f"CAST({literal(rendered.parameters[name])} AS {type_})"
 
@@ -179,8 +196,9 @@ def _strip(sql: str) -> str:
     return sql
 
 
-def pipe_select(pipe: Pipe, node: Node) -> str:
-    """``node``'s SQL with the earlier nodes it reads (directly or not) as ``WITH name AS (…)``."""
+def pipe_select(pipe: Pipe, node: Node, bound: dict[str, object] | None = None, secrets: SecretLookup | None = None) -> str:
+    """``node``'s SQL with the earlier nodes it reads (directly or not) as ``WITH name AS (…)``;
+    ``bound`` and ``secrets`` as in ``node_sql`` (copies only)."""
     names = {candidate.name: candidate for candidate in pipe.nodes}
     needed: set[str] = set()
     pending = [node]
@@ -190,11 +208,11 @@ def pipe_select(pipe: Pipe, node: Node) -> str:
                 needed.add(reference)
                 pending.append(names[reference])
     ctes = [
-        f"{ddl.quote_identifier(earlier.name)} AS (\n{_strip(node_sql(earlier))}\n)"
+        f"{ddl.quote_identifier(earlier.name)} AS (\n{_strip(node_sql(earlier, bound, secrets))}\n)"
         for earlier in pipe.nodes
         if earlier.name in needed
     ]
-    final = _strip(node_sql(node))
+    final = _strip(node_sql(node, bound, secrets))
     if not ctes:
         return final
     if _LEADING_WITH.match(final):
@@ -228,7 +246,10 @@ def _plan_errors(project: Project) -> list[DatafileError]:
                 )
             )
         try:
-            pipe_select(pipe, node)
+            if node.type == NodeType.COPY:  # its secrets are read when it runs, not at deploy
+                pipe_select(pipe, node, {}, secrets=lambda name: "" if pipe_secrets.variable_for(name) else None)
+            else:
+                pipe_select(pipe, node)
         except DatafileError as error:
             errors.append(error)
     return errors
@@ -726,11 +747,14 @@ def run_copy(name: str, *, engine: Engine | None = None, out: Output = _quiet) -
         engine = runtime.engine()
     target = project.datasources[node.target_datasource]
     mode = node.copy_mode or CopyMode.APPEND
+    bound: dict[str, object] = {}
     try:
-        select = pipe_select(pipe, node)
-        columns = engine.output_columns(select)
-    except (DatafileError, EngineError) as error:
+        select = pipe_select(pipe, node, bound)
+        columns = engine.output_columns(select, bound)
+    except DatafileError as error:
         raise CopyError(f"{node.sql_origin}: {error}") from None
+    except EngineError as error:
+        raise CopyError(f"{node.sql_origin}: {pipe_secrets.redact(str(error), bound.values())}") from None
     foreign = [column for column in columns if target.column(column) is None]
     if foreign:
         raise CopyError(
@@ -742,26 +766,27 @@ def run_copy(name: str, *, engine: Engine | None = None, out: Output = _quiet) -
     try:
         if mode == CopyMode.REPLACE:
             with _deploy_lock():
-                written = _copy_replace(engine, target, select, columns, out)
+                written = _copy_replace(engine, target, select, columns, out, bound)
         else:
             before = _count(engine, target.name)
-            run_with_progress(engine, ddl.backfill(target.name, select, columns), out, name)
+            run_with_progress(engine, ddl.backfill(target.name, select, columns), out, name, parameters=bound)
             written = _count(engine, target.name) - before
     except EngineError as error:
-        raise CopyError(f"{node.sql_origin}: ClickHouse refused the copy: {error}") from None
+        message = pipe_secrets.redact(str(error), bound.values())
+        raise CopyError(f"{node.sql_origin}: ClickHouse refused the copy: {message}") from None
     out(f"copied {written:,} rows into {target.name} in {time.monotonic() - started:.1f}s")
     return written
 
 
 def _copy_replace(
-    engine: Engine, target: Datasource, select: str, columns: list[str], out: Output
+    engine: Engine, target: Datasource, select: str, columns: list[str], out: Output, bound: dict[str, object]
 ) -> int:
     stage = f"{engine.database}__copy_{uuid.uuid4().hex[:12]}"
     engine.command(ddl.create_database(stage))
     try:
         engine.command(ddl.create_table(target, database=stage))
         run_with_progress(
-            engine, ddl.backfill(target.name, select, columns, database=stage), out, target.name
+            engine, ddl.backfill(target.name, select, columns, database=stage), out, target.name, parameters=bound
         )
         written = _count(engine, target.name, stage)
         swap_in(engine, [((stage, target.name), (engine.database, target.name))])

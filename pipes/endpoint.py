@@ -42,6 +42,10 @@ from pipes.engine.ddl import quote_identifier
 from pipes.template import ParamDecl, TemplateError, declared_params, render
 from pipes.template.render import RequestValue
 
+from lib.secrets import SecretFileError
+
+from . import secrets
+
 
 # ClickHouse output formats for each URL suffix; JSON is parsed into Tinybird's body.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -75,6 +79,7 @@ class PipeMisconfigured(Exception):
 class Query:
     sql: str
     parameters: dict[str, object] = field(default_factory=dict)
+    secrets: frozenset[str] = frozenset()  # placeholders bound to tb_secret() values
 
 
 # --- which pipe -----------------------------------------------------------------------------------
@@ -138,6 +143,7 @@ class _Composer:
         self.project = project
         self.values = values
         self.parameters: dict[str, object] = {}
+        self.secrets: set[str] = set()
         self.rendered = 0
 
     def render_node(self, pipe: Pipe, node: Node) -> str:
@@ -146,10 +152,13 @@ class _Composer:
         prefix = f"p{self.rendered}"
         self.rendered += 1
         try:
-            rendered = render(node.sql, self.values, prefix=prefix)
+            rendered = render(node.sql, self.values, secrets=secrets.lookup, prefix=prefix)
         except TemplateError as exc:
             raise RequestError(exc.message, status=exc.status, payload=exc.payload) from None
+        except SecretFileError as exc:
+            raise PipeMisconfigured(f"node {node.name}: {exc}") from None
         self.parameters.update(rendered.parameters)
+        self.secrets.update(rendered.secrets)
         return rendered.sql.strip().rstrip(";").rstrip()
 
     def pipe_sql(self, pipe: Pipe, node: Node, stack: tuple[str, ...], outer: frozenset[str]) -> str:
@@ -207,7 +216,7 @@ def compose(project: Project, pipe: Pipe, values: Mapping[str, RequestValue]) ->
         raise PipeMisconfigured(f"pipe {pipe.name} has no endpoint node")
     composer = _Composer(project, values)
     sql = composer.pipe_sql(pipe, node, (), frozenset())
-    return Query(sql, composer.parameters)
+    return Query(sql, composer.parameters, frozenset(composer.secrets))
 
 
 def with_pipes(project: Project, pipes: Sequence[Pipe], values: Mapping[str, RequestValue], sql: str) -> Query:
@@ -223,7 +232,9 @@ def with_pipes(project: Project, pipes: Sequence[Pipe], values: Mapping[str, Req
         entries.append(f"{quote_identifier(pipe.name)} AS (\n{body}\n)")
     if not entries:
         return Query(sql)
-    return Query("WITH " + ",\n".join(entries) + f"\nSELECT * FROM (\n{sql}\n)", composer.parameters)
+    return Query(
+        "WITH " + ",\n".join(entries) + f"\nSELECT * FROM (\n{sql}\n)", composer.parameters, frozenset(composer.secrets)
+    )
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -245,7 +256,7 @@ def run_json(engine: Engine, query: Query, *, max_rows: int | None = None) -> Re
     try:
         return engine.query(wrapped(query, max_rows), query.parameters, settings=limits())
     except EngineError as exc:
-        raise query_error(exc) from exc
+        raise query_error(redacted(exc, query)) from None
 
 
 def run_raw(engine: Engine, query: Query, fmt: str, *, max_rows: int | None = None) -> bytes:
@@ -253,7 +264,14 @@ def run_raw(engine: Engine, query: Query, fmt: str, *, max_rows: int | None = No
     try:
         return engine.query_raw(wrapped(query, max_rows), query.parameters, fmt=FORMATS[fmt][0], settings=limits())
     except EngineError as exc:
-        raise query_error(exc) from exc
+        raise query_error(redacted(exc, query)) from None
+
+
+def redacted(exc: EngineError, query: Query) -> EngineError:
+    """``exc`` without the values of the query's secrets (``pipes.secrets.redact``)."""
+    if not query.secrets:
+        return exc
+    return EngineError(secrets.redact(str(exc), (query.parameters.get(name) for name in query.secrets)), exc.code)
 
 
 def query_error(exc: EngineError) -> Exception:

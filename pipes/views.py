@@ -203,7 +203,7 @@ def sql(request: HttpRequest) -> HttpResponse:
             endpoint.wrapped(query), query.parameters, fmt=wanted.fmt, settings=endpoint.limits()
         )
     except EngineError as exc:
-        raise endpoint.query_error(exc) from exc
+        raise endpoint.query_error(endpoint.redacted(exc, query)) from None
     return HttpResponse(answer, content_type=query_api.OUTPUT_FORMATS[wanted.fmt])
 
 

@@ -337,9 +337,9 @@ class Engine(ABC):
         )
         return bool(result.data[0]["n"])
 
-    def output_columns(self, select_sql: str) -> list[str]:
+    def output_columns(self, select_sql: str, parameters: Parameters | None = None) -> list[str]:
         """The names a SELECT returns, from ClickHouse (``DESCRIBE (query)``), without running it."""
-        result = self.query(f"DESCRIBE ({select_sql.strip().rstrip(';')}\n)")
+        result = self.query(f"DESCRIBE ({select_sql.strip().rstrip(';')}\n)", parameters)
         return [row["name"] for row in result.data]
 
     @abstractmethod

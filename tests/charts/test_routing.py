@@ -135,6 +135,11 @@ def test_the_deny_list_covers_every_variable_panes_settings_read() -> None:
     assert read - routing.SETTINGS_VARIABLES == set()
 
 
+def test_no_variable_panes_settings_read_is_one_a_pipe_may_read_with_tb_secret() -> None:
+    # The built-in host's tb_secret('x') reads TB_SECRET_x only (pipes/secrets.py).
+    assert not [name for name in routing.SETTINGS_VARIABLES if name.startswith("TB_SECRET_")]
+
+
 def test_the_default_allow_list_is_the_built_in_hosts_variable_and_tinybirds() -> None:
     assert settings.PANES_SIGNING_KEY_VARIABLES == [settings.PIPES_ADMIN_TOKEN_ENV, "TINYBIRD_ADMIN_TOKEN"]
 

@@ -38,7 +38,7 @@ def test_a_materialized_template_that_needs_a_request_value_is_refused(project: 
     ).replace("WHERE action = 'page_hit'", "WHERE action = {{ String(action, required=True) }}"))
     [reason] = reasons(project)
     assert reason.startswith("materializations/analytics_pages.pipe:7: the template does not render "
-                             "without request values (a materialized or copy node gets none, nor secrets): ")
+                             "without request values (a materialized or copy node gets none; only a copy node reads secrets): ")
     assert "action" in reason
 
 
@@ -54,10 +54,25 @@ def test_deploy_refuses_them_all_before_touching_the_engine(engine: ChdbEngine, 
     assert tables(engine) == {} and catalogue.current_release() is None
 
 
-def test_a_secret_in_a_copy_node_is_refused_rather_than_written_into_sql(project: Path) -> None:
+def test_a_secret_in_a_materialized_node_is_refused_rather_than_stored_in_the_view(project: Path) -> None:
+    pipe = project / "materializations" / "analytics_pages.pipe"
+    pipe.write_text(pipe.read_text().replace(
+        "SQL >\n    SELECT\n        timestamp,", "SQL >\n    %\n    SELECT\n        timestamp,"
+    ).replace("WHERE action = 'page_hit'", "WHERE action != {{ tb_secret('hidden_action') }}"))
+    [reason] = reasons(project)
+    assert reason.startswith("materializations/analytics_pages.pipe:7:") and "secret 'hidden_action'" in reason
+
+
+def test_a_secret_in_a_copy_node_deploys_without_its_value_and_a_bad_name_does_not(project: Path) -> None:
+    # A copy reads its secrets when it runs (Tinybird's postgresql() copies): deploying needs none.
     copy = project / "copies" / "top_pages_daily.pipe"
-    copy.write_text(copy.read_text().replace(
+    original = copy.read_text()
+    copy.write_text(original.replace(
         "SQL >\n    SELECT", "SQL >\n    %\n    SELECT"
     ).replace("WHERE date = yesterday()", "WHERE pathname != {{ tb_secret('hidden_path') }}"))
-    [reason] = reasons(project)
-    assert reason.startswith("copies/top_pages_daily.pipe:") and "secret 'hidden_path'" in reason
+    assert not [r for r in reasons(project) if r.startswith("copies/top_pages_daily.pipe")]
+    copy.write_text(original.replace(
+        "SQL >\n    SELECT", "SQL >\n    %\n    SELECT"
+    ).replace("WHERE date = yesterday()", "WHERE pathname != {{ tb_secret('no-such name') }}"))
+    [reason] = [r for r in reasons(project) if r.startswith("copies/top_pages_daily.pipe")]
+    assert "secret 'no-such name'" in reason
