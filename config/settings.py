@@ -295,20 +295,26 @@ PIPES_MAX_ROWS = env.int("PIPES_MAX_ROWS", default=100_000)
 PIPES_QUERY_SECONDS = env.int("PIPES_QUERY_SECONDS", default=10)
 if PIPES_QUERY_SECONDS < 1:
     raise ImproperlyConfigured("PIPES_QUERY_SECONDS must be at least 1")
+
+
+def _analytics_url(url: str) -> str:
+    """The engine URL, or ImproperlyConfigured for one the host cannot open. Before ClickHouse this
+    variable named a SQLite or PostgreSQL database: such a URL says so rather than "unknown"."""
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if scheme not in ("", "chdb", "clickhouse", "clickhouses", "http", "https"):
+        raise ImproperlyConfigured(
+            f"ANALYTICS_DATABASE_URL is a {scheme}:// URL, but the analytics database is ClickHouse now: "
+            "chdb:///abs/folder (embedded, the default), or clickhouse://user:password@host:8123/db for a server. "
+            "See 'Upgrading from the SQLite/PostgreSQL engine' in the README."
+        )
+    if scheme == "chdb" and not url.startswith("chdb:///"):
+        raise ImproperlyConfigured("ANALYTICS_DATABASE_URL: chdb:// needs an absolute folder: chdb:///abs/folder (three slashes)")
+    return url
+
+
 # The built-in host's ClickHouse: chDB in-process on a data folder (one process owns it), or a
 # ClickHouse server, e.g. clickhouse://user:password@host:8123/panes. Opened on first use.
-ANALYTICS_DATABASE_URL = env.str("ANALYTICS_DATABASE_URL", default=f"chdb://{DATA_DIR / 'clickhouse'}")
-_analytics_scheme = ANALYTICS_DATABASE_URL.partition("://")[0] if "://" in ANALYTICS_DATABASE_URL else ""
-if _analytics_scheme not in ("", "chdb", "clickhouse", "clickhouses", "http", "https"):
-    # Before ClickHouse this variable named a SQLite or PostgreSQL database: say so, not "unknown".
-    raise ImproperlyConfigured(
-        f"ANALYTICS_DATABASE_URL is a {_analytics_scheme}:// URL, but the analytics database is ClickHouse now: "
-        "chdb:///abs/folder (embedded, the default), or clickhouse://user:password@host:8123/db for a server. "
-        "PostgreSQL data is read with the postgresql() table function (README: Upgrading from the "
-        "SQLite/PostgreSQL engine)."
-    )
-if _analytics_scheme == "chdb" and not ANALYTICS_DATABASE_URL.startswith("chdb:///"):
-    raise ImproperlyConfigured("ANALYTICS_DATABASE_URL: chdb:// needs an absolute folder: chdb:///abs/folder (three slashes)")
+ANALYTICS_DATABASE_URL = _analytics_url(env.str("ANALYTICS_DATABASE_URL", default=f"chdb://{DATA_DIR / 'clickhouse'}"))
 # Where `manage.py pipes_deploy` keeps the deployed Tinybird project's datafiles (the catalogue).
 PIPES_PROJECT_DIR = Path(env.str("PIPES_PROJECT_DIR", default=str(DATA_DIR / "tinybird")))
 

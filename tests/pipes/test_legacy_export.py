@@ -4,6 +4,7 @@ MigrationExecutor, as django-test-migrations does."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,3 +116,33 @@ def test_the_models_are_gone_and_nothing_is_written_without_legacy_rows(settings
     tables = connection.introspection.table_names()
     assert not {"pipes_pipe", "pipes_pipeparam", "pipes_datasource"} & set(tables)
     migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_rows_are_read_from_a_postgresql_analytics_database_named_by_the_legacy_variable(
+    settings, tmp_path: Path, monkeypatch
+) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    url = "postgresql://postgres@127.0.0.1:5432/test"
+    try:
+        pg = psycopg.connect(url, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL: {error}")
+    settings.DATA_DIR = tmp_path
+    table = f"legacy_export_{os.getpid()}"
+    with pg:
+        pg.execute(f'DROP TABLE IF EXISTS "{table}"')
+        pg.execute(f'CREATE TABLE "{table}" (day date, at timestamptz, paid boolean, amount numeric)')
+        pg.execute(f"INSERT INTO \"{table}\" VALUES ('2024-01-31', '2024-01-31 13:00:00+01', true, 12.5)")
+        monkeypatch.setenv("LEGACY_ANALYTICS_DATABASE_URL", url.replace("postgresql://", "postgres://"))
+        executor = migrate(BEFORE)
+        apps = executor.loader.project_state(BEFORE).apps
+        columns = [{"name": "day", "type": "Date"}, {"name": "at", "type": "DateTime"},
+                   {"name": "paid", "type": "Boolean"}, {"name": "amount", "type": "Float"}]
+        apps.get_model("pipes", "Datasource").objects.create(name=table, columns=columns, row_count=1)
+        try:
+            migrate(AFTER)
+        finally:
+            pg.execute(f'DROP TABLE IF EXISTS "{table}"')
+            migrate(executor.loader.graph.leaf_nodes())
+    [line] = (tmp_path / "legacy-export" / "rows" / f"{table}.ndjson").read_text().splitlines()
+    assert json.loads(line) == {"day": "2024-01-31", "at": "2024-01-31 12:00:00", "paid": True, "amount": 12.5}
