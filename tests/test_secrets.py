@@ -69,7 +69,6 @@ def pages_of_admin() -> list[bytes]:
         f"/admin/charts/workspace/{workspace.pk}/change/",
         "/admin/charts/tokengrant/",
         f"/admin/charts/dashboard/{board.pk}/preview/?tenant={acme.pk}",
-        "/admin/pipes/pipe/",
     ]
     if grant:
         paths.append(f"/admin/charts/tokengrant/{grant.pk}/change/")
