@@ -181,7 +181,7 @@ class HostForwarder:
         headers = request_headers(environ)
         names = {name for name, _ in headers}
         chunked = "Transfer-Encoding" in names and "Content-Length" not in names
-        has_body = chunked or int(environ.get("CONTENT_LENGTH") or 0) > 0
+        has_body = chunked or environ.get("CONTENT_LENGTH", "") not in ("", "0")
         for attempt in (1, 2):
             conn, reused = self._connection()
             try:
