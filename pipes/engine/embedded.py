@@ -25,8 +25,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import chdb
-
 from pipes.engine.base import (
     QUERY_SETTINGS,
     DataFolderInUse,
@@ -126,6 +124,10 @@ class ChdbEngine(Engine):
         return self._connections.count
 
     def _connect(self, *, use_database: bool = True) -> Any:
+        # Imported here, not at the top: importing chDB costs ~200 MB RSS and a dozen native
+        # threads, and page workers import this module without ever opening the engine.
+        import chdb
+
         settings = "&".join(f"{name}={value}" for name, value in QUERY_SETTINGS.items())
         try:
             connection = chdb.connect(f"{self.path}?{settings}")
