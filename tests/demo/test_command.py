@@ -49,6 +49,15 @@ def test_other_rows_or_seed_reload(loaded: Engine) -> None:
     assert "loaded 3,000 rows" in demo(rows=ROWS, reload=True)
 
 
+def test_a_load_killed_half_way_is_redone_whole(loaded: Engine) -> None:
+    # what a kill between the marker's removal and its return leaves: some chunks, no marker
+    loaded.command("TRUNCATE TABLE demo_load")
+    loaded.command(GENERATE_ORDERS, generate_parameters(0, 100))
+    assert f"loaded {ROWS:,} rows" in demo(rows=ROWS)
+    assert loaded.query("SELECT count() AS n FROM orders").data == [{"n": ROWS}]
+    assert loaded.query("SELECT sum(order_count) AS n FROM orders_daily").data == [{"n": ROWS}]
+
+
 def test_the_same_seed_gives_the_same_rows_in_any_chunks(engine: Engine, loaded: Engine) -> None:
     whole = "SELECT count() AS n, sum(amount) AS total, groupArray(city) AS cities FROM (SELECT * FROM orders ORDER BY ALL)"
     once = engine.query(whole).data
