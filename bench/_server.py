@@ -58,8 +58,9 @@ class PanesServer:
         they are against Tinybird."""
         return f"http://localhost:{self.port}"
 
-    def prepare(self, *, rows: int) -> None:
-        """Databases, migrations, the demo with ``rows`` orders, and collected static files."""
+    def prepare(self, *, rows: int | None) -> None:
+        """Databases, migrations, the demo with ``rows`` orders (None: no demo yet), and collected
+        static files."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         databases = {}
         if self.database == "postgres":
@@ -69,7 +70,8 @@ class PanesServer:
         self.admin_token = self.env["PANES_LOCAL_ADMIN_TOKEN"]
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("collectstatic", "--noinput", "-v", "0")
-        self.load(rows)
+        if rows is not None:
+            self.load(rows)
 
     def load(self, rows: int) -> float:
         """(Re)load the demo with ``rows`` orders; returns the seconds it took."""

@@ -86,11 +86,40 @@ def _login(page, server: PanesServer) -> None:
         raise RuntimeError("alice could not log in")
 
 
-def _visit(page, url: str) -> float:
+def _visit(page, url: str, charts: int = CHARTS) -> float:
     """Seconds from the start of navigation to every chart drawn (the page's own clock)."""
     page.goto(url, wait_until="commit")
-    handle = page.wait_for_function(ALL_DRAWN, arg=CHARTS, polling=10, timeout=60_000)
+    handle = page.wait_for_function(ALL_DRAWN, arg=charts, polling=10, timeout=60_000)
     return handle.json_value() / 1000
+
+
+def draw_times(server: PanesServer, slug: str, charts: int, *, rounds: int, warm_visits: int) -> tuple[list[float], list[float]]:
+    """alice's dashboard ``slug`` (``charts`` frames): seconds to every chart drawn, cold (a new
+    browser context, HTTP cache cleared after logging in) and warm (the same page again)."""
+    from playwright.sync_api import sync_playwright
+
+    url = f"{server.page_origin}/d/{slug}/"
+    cold: list[float] = []
+    warm: list[float] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for _ in range(rounds):
+                context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+                page = context.new_page()
+                _login(page, server)
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send("Network.clearBrowserCache")
+                cold.append(_visit(page, url, charts))
+                page.wait_for_load_state("networkidle")
+                for _ in range(warm_visits):
+                    warm.append(_visit(page, url, charts))
+                    page.wait_for_load_state("networkidle")
+                context.close()
+        finally:
+            browser.close()
+    return cold, warm
 
 
 def run(section: Section, server: PanesServer, *, quick: bool = False) -> None:

@@ -4,9 +4,11 @@
     .venv/bin/python bench/run.py mint token page    # a subset: mint token page browser
     .venv/bin/python bench/run.py --quick            # smoke run: short and small
     .venv/bin/python bench/run.py engine --100m      # ClickHouse (chDB) at 1M, 10M and 100M rows
+    .venv/bin/python bench/run.py host --100m        # the built-in host over HTTP at 10M and 100M rows
 
-The engine benchmark is opt-in (not part of "everything") and has a section of its own in the
-results file, kept when other benchmarks run; a run of the engine alone keeps the others' table.
+The engine and host benchmarks are opt-in (not part of "everything") and each has a section of
+its own in the results file, kept when other benchmarks run; a run of them alone keeps the
+others' table.
 
 Every benchmark measures; none asserts a time. Goals are printed beside the figures as met or
 MISSED. Run it on a quiet machine: other work on the same cores changes every figure.
@@ -30,19 +32,21 @@ os.environ.setdefault("PANES_ENV_FILE", "")
 
 from _common import Section, machine, markdown, markdown_section, save_json  # noqa: E402
 
-BENCHES = ("mint", "token", "page", "browser", "engine")
+BENCHES = ("mint", "token", "page", "browser", "engine", "host")
 DEFAULT_BENCHES = ("mint", "token", "page", "browser")
 TITLES = {
     "mint": "1. Minting",
     "token": "2. Token endpoint",
     "page": "3. Dashboard page",
-    "pipe": "4. Pipe API",
     "browser": "5. Browser",
     "engine": "Engine (ClickHouse, chDB)",
+    "host": "Host (the built-in Tinybird over HTTP)",
 }
-ENGINE_HEADING = "\n## Engine (ClickHouse, chDB)\n"
+OWN_SECTIONS = ("engine", "host")  # each kept in RESULTS.md under its own heading
+HEADINGS = {name: f"\n## {TITLES[name]}\n" for name in OWN_SECTIONS}
 HISTORY_HEADING = "\n## History\n"
 WEB_ROWS = 100_000  # orders behind the token, page and browser benchmarks (the demo's default)
+HOST_ROWS = 10_000_000  # the host benchmark's size; --100m adds 100M, --quick uses WEB_ROWS
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -50,7 +54,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("benches", nargs="*", metavar="BENCH", help=f"any of {', '.join(BENCHES)} (default: all but engine)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: short loads, 100k rows")
     parser.add_argument("--rows", default="1000000,10000000", help="engine benchmark: row counts, comma-separated")
-    parser.add_argument("--100m", dest="hundred_million", action="store_true", help="engine benchmark: add 100M rows")
+    parser.add_argument("--100m", dest="hundred_million", action="store_true", help="engine and host benchmarks: add 100M rows")
+    parser.add_argument("--no-setup", dest="setup", action="store_false", help="host benchmark: skip timing a fresh clone's make setup")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "RESULTS.md", help="where to write the table")
     parser.add_argument("--note", default="", help="a line put at the top of the results file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data folders")
@@ -63,6 +68,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
             {100_000_000} if args.hundred_million else set()))
     except ValueError:
         parser.error(f"--rows takes whole numbers separated by commas, not {args.rows!r}")
+    args.host_rows = [WEB_ROWS] if args.quick else [HOST_ROWS] + ([100_000_000] if args.hundred_million else [])
     return args
 
 
@@ -92,9 +98,11 @@ def main(argv: list[str]) -> int:
                 elif name == "engine":
                     import engine_bench
 
-                    pipe_section = next((s for s in sections if s.name == TITLES["pipe"]), None)
-                    engine_bench.run(section, work / "engine", sizes=args.engine_rows, pipe_section=pipe_section,
-                                     results_md=args.output)
+                    engine_bench.run(section, work / "engine", sizes=args.engine_rows, results_md=args.output)
+                elif name == "host":
+                    import host_bench
+
+                    host_bench.run(section, work / "host", sizes=args.host_rows, quick=args.quick, setup=args.setup)
                 else:
                     if web_server is None:
                         web_server = _web_server(work)
@@ -128,22 +136,25 @@ def main(argv: list[str]) -> int:
 
 def _results_file(sections: list[Section], info: dict[str, str], command: str, note: str, path: Path) -> str:
     """This run's figures, with what it did not measure kept from the previous file: the main
-    table when only the engine ran, the engine's section when it did not, and the History."""
+    table when only the engine or host ran, their sections when they did not, and the History."""
     try:
         previous = path.read_text()
     except OSError:
         previous = ""
-    engine = [s for s in sections if s.name == TITLES["engine"]]
-    others = [s for s in sections if s.name != TITLES["engine"]]
-    if others or not engine:
-        head = markdown(others, info, command, preamble=note)
+    own = {name: s for name in OWN_SECTIONS for s in sections if s.name == TITLES[name]}
+    others = [s for s in sections if s not in own.values()]
+    every_heading = (*HEADINGS.values(), HISTORY_HEADING)
+    if others or not own:
+        text = markdown(others, info, command, preamble=note)
     else:
-        head = _part(previous, "", ENGINE_HEADING, HISTORY_HEADING)
-    if engine:
-        engine_text = "\n" + markdown_section(engine[0], info, command)
-    else:
-        engine_text = _part(previous, ENGINE_HEADING, HISTORY_HEADING)
-    return head.rstrip("\n") + "\n" + engine_text + _part(previous, HISTORY_HEADING)
+        text = _part(previous, "", *every_heading)
+    text = text.rstrip("\n") + "\n"
+    for name, heading in HEADINGS.items():
+        if name in own:
+            text += "\n" + markdown_section(own[name], info, command)
+        else:
+            text += _part(previous, heading, *(h for h in every_heading if h != heading))
+    return text + _part(previous, HISTORY_HEADING)
 
 
 def _part(text: str, start: str, *ends: str) -> str:
