@@ -1,6 +1,6 @@
 """Verifying a token exactly as Tinybird does, for the built-in host.
 
-Two credentials are accepted:
+Three credentials are accepted:
 
 - the workspace **admin token** itself (compared in constant time): reads every pipe with no
   fixed params, and is the only credential for the pipe listing;
@@ -8,7 +8,9 @@ Two credentials are accepted:
   ``workspace_id`` equal to PIPES_WORKSPACE_ID, and a ``PIPES:READ`` scope whose resource is the
   pipe's name or id. Its ``fixed_params`` are applied over the query string by ``pipes.endpoint``.
   For ``/v0/events`` the JWT needs a ``DATASOURCES:APPEND`` scope (Tinybird's docs also spell it
-  ``DATASOURCE:APPEND``) whose resource is the datasource's name; a READ scope never appends.
+  ``DATASOURCE:APPEND``) whose resource is the datasource's name; a READ scope never appends;
+- a **static token** a datafile declares (``TOKEN "name" READ``), whose value the operator put in
+  ``TB_TOKEN_<name>`` (``pipes.static_tokens``): the scopes its declarations give, no fixed params.
 
 The admin token is read from the environment (the variable named by PIPES_ADMIN_TOKEN_ENV, or the
 file named by ``<VAR>_FILE``) at the moment of use, and never appears in a message or a log. This
@@ -25,6 +27,8 @@ import jwt
 from django.conf import settings
 
 from lib.secrets import SecretFileError, read_secret
+
+from . import catalogue, static_tokens
 
 ALGORITHMS = ["HS256"]
 SCOPE_TYPE = "PIPES:READ"
@@ -102,6 +106,9 @@ def authenticate(token: str | None) -> Credential:
         raise AuthError("no token: send Authorization: Bearer <token> or ?token=")
     if hmac.compare_digest(token.encode(), key):
         return Credential(is_admin=True, name="admin")
+    static = static_tokens.match(token, catalogue.current())
+    if static is not None:
+        return Credential(is_admin=False, name=f"static:{static.name}", scopes=static.scopes)
     claims = _decode(token, key)
     if claims.get("workspace_id") != settings.PIPES_WORKSPACE_ID:
         raise AuthError("the token is for another workspace")

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lib.secrets import SecretFileError
-from pipes import catalogue
+from pipes import catalogue, static_tokens
 from pipes.datafiles import (
     DatafileError,
     Datasource,
@@ -225,7 +225,7 @@ def pipe_select(pipe: Pipe, node: Node, bound: dict[str, object] | None = None, 
 
 def _plan_errors(project: Project) -> list[DatafileError]:
     """What the parser accepts but this host cannot build, every one."""
-    errors: list[DatafileError] = []
+    errors: list[DatafileError] = static_tokens.problems(project)
     for datasource in project.datasources.values():
         for build in (ddl.create_table, ddl.create_quarantine_table):
             try:

@@ -140,6 +140,11 @@ def test_no_variable_panes_settings_read_is_one_a_pipe_may_read_with_tb_secret()
     assert not [name for name in routing.SETTINGS_VARIABLES if name.startswith("TB_SECRET_")]
 
 
+def test_no_variable_panes_settings_read_is_a_static_tokens_value() -> None:
+    # A datafile's TOKEN "x" reads its value from TB_TOKEN_x (pipes/static_tokens.py).
+    assert not [name for name in routing.SETTINGS_VARIABLES if name.startswith("TB_TOKEN_")]
+
+
 def test_the_default_allow_list_is_the_built_in_hosts_variable_and_tinybirds() -> None:
     assert settings.PANES_SIGNING_KEY_VARIABLES == [settings.PIPES_ADMIN_TOKEN_ENV, "TINYBIRD_ADMIN_TOKEN"]
 

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pipes.datafiles import NodeType
+from pipes import catalogue, static_tokens
+from pipes.datafiles import NodeType, Project
 from pipes.deploy import DeployBusy, DeployError, check, deploy
 from pipes.engine import EngineError
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                 f"{len(outcome.views)} materialized views created or replaced."
             )
         )
+        self._token_warnings(catalogue.current())
 
     def _check(self, folder: str) -> None:
         project, errors = check(folder)
@@ -56,6 +58,11 @@ class Command(BaseCommand):
             f"ok: {len(project.datasources)} datasources, {len(project.pipes)} pipes"
             + (f" ({counts})" if counts else "")
         )
+        self._token_warnings(project)
+
+    def _token_warnings(self, project: Project | None) -> None:
+        for line in static_tokens.unusable(project) if project is not None else []:
+            self.stderr.write(self.style.WARNING(line))
 
     def _fail(self, errors: list[Any]) -> None:
         for error in errors:
