@@ -19,7 +19,8 @@ data folder) loads the demo with ``manage.py demo --rows N``, then:
 Then, once, 6. the set-up of a fresh clone: ``git clone``, ``make setup``, migrate and ``demo``.
 
 Every figure is printed, none asserted. The load average at the start of each part is recorded;
-a part waits (up to a minute) for the machine to calm down below LOAD_QUIET first.
+a part waits (up to 90 s) for the machine to calm down below LOAD_QUIET first, and a part
+ending at a load of LOAD_DISTURBED or more runs once more (the first run's figures go to a note).
 """
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ CITIES = ("Berlin", "Lisbon", "Madrid", "Paris", "Rome", "Vienna", "Warsaw", "Du
 PRODUCTS = ("Anvil", "Rocket skates", "Giant magnet", "Portable hole", "Tornado seeds", "Bird seed")
 MB = 1024 * 1024
 LOAD_QUIET = 2.0  # 1-minute load average on this 2-core machine
+LOAD_DISTURBED = 3.0  # at the end of a part: others were running too; run it once more
 GOAL_P50 = 0.050
 GOAL_WARM = 1.0
 GOAL_EVENTS_MBS = 20.0
@@ -92,7 +94,7 @@ QUIET_WAIT = {"seconds": 60.0}  # 0 under --quick
 
 
 def quiet_start(section: Section, part: str) -> str:
-    """Wait (up to a minute) for the 1-minute load average to drop below LOAD_QUIET; note it."""
+    """Wait (up to 90 s) for the 1-minute load average to drop below LOAD_QUIET; note it."""
     deadline = time.monotonic() + QUIET_WAIT["seconds"]
     while os.getloadavg()[0] >= LOAD_QUIET and time.monotonic() < deadline:
         time.sleep(5)
@@ -568,7 +570,7 @@ def draw(all_figures: Sequence[SizeFigures], path: Path) -> None:
 
 def run(section: Section, work: Path, *, sizes: Sequence[int], quick: bool = False, setup: bool = True) -> None:
     all_figures = []
-    QUIET_WAIT["seconds"] = 0.0 if quick else 60.0
+    QUIET_WAIT["seconds"] = 0.0 if quick else 90.0
     for rows in sizes:
         name = label(rows)
         print(f"  {name}: a Panes of its own (migrate, collectstatic, demo)", flush=True)
@@ -579,19 +581,31 @@ def run(section: Section, work: Path, *, sizes: Sequence[int], quick: bool = Fal
             server.start()
             figures = SizeFigures(rows)
             all_figures.append(figures)
-            for step, after in (
-                (lambda: browser(section, server, rows, quick=quick), "part 1 (browser)"),
-                (lambda: pipes(section, server, rows, figures, quick=quick), "part 2 (pipes)"),
-                (lambda: ingest(section, server, rows, quick=quick), "part 3 (events)"),
-                (lambda: mixed(section, server, rows, figures, quick=quick), "part 5 (mixed run)"),
-            ):
-                try:
-                    step()
-                except Exception as exc:  # one broken part must not lose the others' figures
-                    import traceback
+            parts: list[tuple[Callable[[Section], None], str, bool]] = [
+                (lambda into: browser(into, server, rows, quick=quick), "part 1 (browser)", True),
+                (lambda into: pipes(into, server, rows, figures, quick=quick), "part 2 (pipes)", True),
+                (lambda into: ingest(into, server, rows, quick=quick), "part 3 (events)", True),
+                # its own 17 clients load both cores: the load after it says nothing of others
+                (lambda into: mixed(into, server, rows, figures, quick=quick), "part 5 (mixed run)", False),
+            ]
+            for step, after, rerun in parts:
+                for attempt in (1, 2):
+                    trial = Section(section.name)
+                    try:
+                        step(trial)
+                    except Exception as exc:  # one broken part must not lose the others' figures
+                        import traceback
 
-                    traceback.print_exc()
-                    section.add(f"{name}: {after}", f"FAILED: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+                        traceback.print_exc()
+                        trial.add(f"{name}: {after}", f"FAILED: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+                    busy = os.getloadavg()[0]
+                    if rerun and not quick and attempt == 1 and busy >= LOAD_DISTURBED:
+                        section.note(f"{name} {after} disturbed (load {busy:.2f} at its end), run again; the first run's figures: "
+                                     + "; ".join(f"{r.case}: {r.figures}" for r in trial.rows))
+                        continue
+                    section.rows.extend(trial.rows)
+                    section.notes.extend(trial.notes)
+                    break
                 rss(section, server, rows, after)
         finally:
             server.drop()
