@@ -9,8 +9,22 @@
  * The parent page (same origin only) may also send `panes:filters` (values for the params this
  * chart accepts, config.filter_params; anything else is dropped) and `panes:theme`. The rows can
  * be shown as a table and downloaded as CSV through the same token and filters, so the chart
- * host's fixed params apply to the download exactly as to the chart.
+ * host's fixed params apply to the download exactly as to the chart. The CSV is written from the
+ * rows drawn (numbers without float noise), with exactly the columns of the table view.
+ *
+ * The rules that need no DOM (number writing, CSV, the KPI empty state, label layouts) live in
+ * chart_format.js, tested with `node --test tests/js/`.
  */
+import {
+  categoryLabelLayout,
+  cleanNumber,
+  csvText,
+  kpiIsEmpty,
+  numberFormats,
+  pieLayout,
+  toNumber,
+} from "./chart_format.js";
+
 (function () {
   "use strict";
 
@@ -275,26 +289,17 @@
 
   /* --- Values and formatting --------------------------------------------------------------- */
 
-  var fullFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-  var compactFormat = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
-
-  function num(value) {
-    if (typeof value === "number") return isFinite(value) ? value : null;
-    if (typeof value === "string" && value.trim() !== "" && isFinite(Number(value))) return Number(value);
-    return null;
-  }
+  // The viewer's locale (undefined: the browser's), with the chart's unit when it names one.
+  var formats = numberFormats(config.unit || "", undefined);
+  var plainFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+  var num = toNumber;
 
   function formatNumber(value) {
-    return value === null || value === undefined ? "–" : fullFormat.format(value);
+    return value === null || value === undefined ? "–" : formats.full(cleanNumber(value));
   }
 
-  var wholeFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-
   function formatBig(value) {
-    // A headline number: compact when huge, whole when large, up to two decimals when small.
-    if (value === null) return "–";
-    if (Math.abs(value) >= 1e9) return compactFormat.format(value);
-    return Math.abs(value) >= 1000 ? wholeFormat.format(value) : fullFormat.format(value);
+    return value === null ? "–" : formats.big(cleanNumber(value));
   }
 
   function label(value) {
@@ -360,6 +365,10 @@
     if (downloadEl) downloadEl.hidden = false;
     if (toggleEl) toggleEl.hidden = !rows.length;
     if (!rows.length && body.dataset.view === "table") setView("chart");
+    if (!rows.length && config.type === "kpi") {
+      drawKpiEmpty({ names: [], index: "", categories: config.categories || [] });
+      return;
+    }
     if (!rows.length) {
       drawn = false;
       clearCustom();
@@ -371,6 +380,10 @@
       return;
     }
     var cols = columns(meta, rows);
+    if (config.type === "kpi" && kpiIsEmpty(rows, cols.names)) {
+      drawKpiEmpty(cols);
+      return;
+    }
     if (config.type === "table") drawTable(cols, rows);
     else if (config.type === "kpi") drawKpi(cols, rows);
     else drawEcharts(cols, rows);
@@ -422,9 +435,36 @@
     chartEl.setAttribute("aria-label", config.title + ": " + big.textContent);
   }
 
+  function drawKpiEmpty(cols) {
+    // Every KPI of a period without data reads the same: a dash, and why.
+    drawn = true;
+    var el = custom("frame__kpi frame__kpi--empty");
+    var big = document.createElement("div");
+    big.className = "frame__kpi-value";
+    big.textContent = "–";
+    var caption = document.createElement("div");
+    caption.className = "frame__kpi-label";
+    caption.textContent = "No data for this period";
+    el.appendChild(big);
+    el.appendChild(caption);
+    renderAccessible(cols, []);
+    if (toggleEl) toggleEl.hidden = true;
+    hideStatus();
+    setState("empty");
+    chartEl.setAttribute("aria-label", config.title + ": no data for this period");
+  }
+
   function tableColumns(cols) {
     if (config.categories && config.categories.length) return [cols.index].concat(cols.categories).filter(Boolean);
     return cols.names;
+  }
+
+  function dataColumns(cols) {
+    // The table view and the CSV: a table chart's own columns, else every column of the answer,
+    // the plotted ones first.
+    if (config.type === "table") return tableColumns(cols);
+    var first = [cols.index].concat(cols.categories).filter(function (name) { return name && cols.names.indexOf(name) !== -1; });
+    return first.concat(cols.names.filter(function (name) { return first.indexOf(name) === -1; }));
   }
 
   function buildTable(names, rows, numeric) {
@@ -474,7 +514,7 @@
     if (rows.length > MAX_TABLE_ROWS) {
       var note = document.createElement("p");
       note.className = "frame__note";
-      note.textContent = "Showing the first " + fullFormat.format(MAX_TABLE_ROWS) + " of " + fullFormat.format(rows.length) + " rows.";
+      note.textContent = "Showing the first " + plainFormat.format(MAX_TABLE_ROWS) + " of " + plainFormat.format(rows.length) + " rows.";
       el.appendChild(note);
     }
   }
@@ -490,7 +530,7 @@
     };
     var valueAxis = {
       type: "value",
-      axisLabel: { color: colours.text, formatter: function (v) { return compactFormat.format(v); } },
+      axisLabel: { color: colours.text, formatter: function (v) { return formats.compact(v); } },
       splitLine: { lineStyle: { color: colours.grid } },
     };
     return { category: categoryAxis, value: valueAxis };
@@ -532,8 +572,16 @@
       axes.category.axisLabel.hideOverlap = false;
       axes.category.axisLabel.width = 140;
       axes.category.axisLabel.overflow = "truncate";
+    } else if (type === "bar") {
+      axes.category.boundaryGap = true;
+      // Every bar keeps its label: rotated and truncated when the frame is narrow.
+      var layout = categoryLabelLayout(axes.category.data, Math.max(chartEl.clientWidth - 60, 1));
+      Object.assign(axes.category.axisLabel, layout, { hideOverlap: layout.interval !== 0 });
     } else {
-      axes.category.boundaryGap = type === "bar";
+      // Lines reach the edges: the first and last labels align inward so none is clipped.
+      axes.category.boundaryGap = false;
+      axes.category.axisLabel.alignMinLabel = "left";
+      axes.category.axisLabel.alignMaxLabel = "right";
     }
     return {
       grid: { left: 4, right: 16, top: legend ? 34 : 12, bottom: 4, containLabel: true },
@@ -555,15 +603,17 @@
       return { name: label(row[cols.index]), value: num(row[key]) };
     });
     var few = data.length <= 8;
+    var layout = pieLayout(chartEl.clientWidth, chartEl.clientHeight, config.type === "donut");
+    var legend = { show: true, type: "scroll", icon: "circle", itemWidth: 8, itemHeight: 8, textStyle: { color: ink().legend }, pageTextStyle: { color: ink().text } };
     return {
       tooltip: { trigger: "item", valueFormatter: formatNumber, confine: true },
-      legend: { show: true, type: "scroll", orient: "vertical", right: 8, top: "middle", icon: "circle", itemWidth: 8, itemHeight: 8, textStyle: { color: ink().legend }, pageTextStyle: { color: ink().text } },
+      legend: Object.assign(legend, layout.legend),
       series: [{
         id: key,
         name: humanize(key),
         type: "pie",
-        center: ["38%", "52%"],
-        radius: config.type === "donut" ? ["48%", "74%"] : [0, "74%"],
+        center: layout.center,
+        radius: layout.radius,
         avoidLabelOverlap: true,
         itemStyle: { borderColor: ink().surface, borderWidth: 2, borderRadius: config.type === "donut" ? 4 : 0 },
         // Percentages inside the larger slices only: small ones would overlap (the tooltip has them).
@@ -602,7 +652,7 @@
   function renderAccessible(cols, rows) {
     dataEl.textContent = "";
     if (!rows.length) return;
-    var names = config.type === "table" ? tableColumns(cols) : [cols.index].concat(cols.categories).filter(Boolean);
+    var names = dataColumns(cols);
     var table = buildTable(names, rows, numericColumns(names, rows));
     var caption = table.createCaption();
     caption.textContent = config.title;
@@ -655,37 +705,16 @@
   }
 
   function download() {
-    if (!token || downloadEl.disabled) return;
+    if (!lastRows || !lastRows[1].length && !lastRows[0].length) return;
     var name = csvName();
-    downloadEl.disabled = true;
-    body.dataset.download = "pending";
-    announce("Preparing " + name + "…");
-    // The same token and filters as the chart: the host's fixed params apply to the file too.
-    fetch(config.api + "/v0/pipes/" + encodeURIComponent(config.pipe) + ".csv" + querySuffix(), {
-      headers: { Authorization: "Bearer " + token, Accept: "text/csv" },
-      credentials: "omit",
-      cache: "no-store",
-      mode: "cors",
-      referrerPolicy: "no-referrer",
-    })
-      .then(function (response) {
-        if (response.status === 401 || response.status === 403) throw new Error("access expired, reload the page");
-        if (response.status === 429) throw new Error("the chart host is busy, try again");
-        if (!response.ok) throw new Error("the chart host answered " + response.status);
-        return response.blob();
-      })
-      .then(function (blob) {
-        saveBlob(new Blob([blob], { type: "text/csv;charset=utf-8" }), name);
-        body.dataset.download = "done";
-        announce("Downloaded " + name);
-      })
-      .catch(function (error) {
-        body.dataset.download = "failed";
-        announce("Download failed: " + (error && error.message ? error.message : "network error"));
-      })
-      .then(function () {
-        downloadEl.disabled = false;
-      });
+    var meta = lastRows[0];
+    var rows = lastRows[1];
+    // The rows on screen, fetched with the chart's token and filters (so the host's fixed params
+    // apply to the file too), in the columns of the table view.
+    var names = rows.length ? dataColumns(columns(meta, rows)) : meta.map(function (m) { return m.name; });
+    saveBlob(new Blob([csvText(names, rows)], { type: "text/csv;charset=utf-8" }), name);
+    body.dataset.download = "done";
+    announce("Downloaded " + name);
   }
 
   if (toggleEl) {
@@ -700,7 +729,12 @@
   var resizeFrame = 0;
   window.addEventListener("resize", function () {
     cancelAnimationFrame(resizeFrame);
-    resizeFrame = requestAnimationFrame(function () { if (chart) chart.resize(); });
+    resizeFrame = requestAnimationFrame(function () {
+      if (!chart) return;
+      // Label and legend layouts depend on the width: draw again, else just resize.
+      if (config.type === "bar" || config.type === "pie" || config.type === "donut") redraw();
+      chart.resize();
+    });
   });
 
   if (config.refresh_seconds && config.refresh_seconds >= 5) {

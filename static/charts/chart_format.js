@@ -1,0 +1,123 @@
+/* Pure rules of the chart frame: number writing, CSV, the KPI empty state and label layouts.
+ *
+ * No DOM and no ECharts here, so `node --test tests/js/` checks every rule without a browser;
+ * frame.js imports these and applies them.
+ */
+
+// Doubles carry about 15.95 significant digits: fifteen drop the noise of sums
+// (540718.2499999999 -> 540718.25) and keep every digit a person wrote.
+const SIGNIFICANT = 15;
+
+/** A finite number without float noise, else null. */
+export function cleanNumber(value) {
+  if (typeof value !== "number" || !Number.isFinite(value)) return null;
+  return Number(value.toPrecision(SIGNIFICANT));
+}
+
+/** A number or a numeric string as a number, else null ("", null, "abc", NaN are not numbers). */
+export function toNumber(value) {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+  return null;
+}
+
+/** One CSV field (RFC 4180): numbers as a person writes them, text quoted when it must be. */
+export function csvField(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") {
+    const clean = cleanNumber(value);
+    return clean === null ? "" : String(clean);
+  }
+  // Strings are kept verbatim: a 64-bit integer the host sent as text must not lose digits.
+  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(text) || text !== text.trim() ? '"' + text.replace(/"/g, '""') + '"' : text;
+}
+
+/** A CSV document: a header of `names`, then one line per row, CRLF as RFC 4180 says. */
+export function csvText(names, rows) {
+  const lines = [names.map(csvField).join(",")];
+  for (const row of rows) lines.push(names.map((name) => csvField(row[name])).join(","));
+  return lines.join("\r\n") + "\r\n";
+}
+
+/**
+ * Whether a KPI has nothing to show for the period: no row, or a row whose numbers are all
+ * null or zero (a sum over no orders is 0 while an average over them is null; both mean "no
+ * data", and every KPI of the period must say so the same way).
+ */
+export function kpiIsEmpty(rows, names) {
+  if (!rows.length) return true;
+  const first = rows[0];
+  const numbers = names.filter((name) => first[name] === null || toNumber(first[name]) !== null);
+  return numbers.length > 0 && numbers.every((name) => first[name] === null || toNumber(first[name]) === 0);
+}
+
+/**
+ * Number writers for a chart's unit, in the viewer's locale. `unit`: "" (plain), "%" (the values
+ * are percentages already: 12.5 -> "12.5%"), a three-letter currency code ("EUR"), or any short
+ * suffix ("ms", "kg").
+ */
+export function numberFormats(unit, locale) {
+  const code = typeof unit === "string" ? unit.trim() : "";
+  const isCurrency = /^[A-Z]{3}$/.test(code);
+  const base = isCurrency ? { style: "currency", currency: code } : {};
+  const full = new Intl.NumberFormat(locale, { ...base, maximumFractionDigits: 2, ...(isCurrency ? { minimumFractionDigits: 0 } : {}) });
+  const whole = new Intl.NumberFormat(locale, { ...base, maximumFractionDigits: 0, minimumFractionDigits: 0 });
+  const compact = new Intl.NumberFormat(locale, { ...base, notation: "compact", maximumFractionDigits: 1, minimumFractionDigits: 0 });
+  const suffix = isCurrency || !code ? "" : code === "%" ? "%" : "\u202f" + code;
+  const withUnit = (text) => text + suffix;
+  return {
+    /** Every digit that matters, for tooltips and tables; null -> "–". */
+    full(value) {
+      return value === null || value === undefined ? "–" : withUnit(full.format(value));
+    },
+    /** A headline: compact when huge, whole when large, up to two decimals when small. */
+    big(value) {
+      if (value === null || value === undefined) return "–";
+      if (Math.abs(value) >= 1e9) return withUnit(compact.format(value));
+      return withUnit(Math.abs(value) >= 1000 ? whole.format(value) : full.format(value));
+    },
+    /** Axis ticks: short. */
+    compact(value) {
+      return withUnit(compact.format(value));
+    },
+  };
+}
+
+/**
+ * Where a pie's legend goes: beside the pie when the frame is wide enough for both, else under
+ * it, so at phone width the legend never sits on the slices.
+ */
+export function pieLayout(width, height, isDonut) {
+  if (width >= 420 && width >= height * 1.15) {
+    return {
+      legend: { orient: "vertical", right: 8, top: "middle", bottom: undefined, left: undefined },
+      center: ["38%", "52%"],
+      radius: isDonut ? ["48%", "74%"] : [0, "74%"],
+    };
+  }
+  return {
+    legend: { orient: "horizontal", left: "center", bottom: 0, right: undefined, top: undefined },
+    center: ["50%", "44%"],
+    radius: isDonut ? ["40%", "66%"] : [0, "66%"],
+  };
+}
+
+const CHAR_PX = 6.6; // the average width of a 12 px label character
+const LABEL_GAP_PX = 8;
+const MAX_LABEL_PX = 96; // a rotated label longer than this is truncated with "…"
+const ROTATED_SLOT_PX = 14; // the room a rotated label needs across the axis
+
+/**
+ * The category axis labels of a vertical bar chart `axisPx` wide: every label, straight when they
+ * fit, else rotated and truncated; only when not even rotated labels fit does ECharts thin them.
+ */
+export function categoryLabelLayout(labels, axisPx) {
+  const count = Math.max(labels.length, 1);
+  const slot = axisPx / count;
+  const longest = Math.max(0, ...labels.map((text) => String(text).length)) * CHAR_PX;
+  if (longest + LABEL_GAP_PX <= slot) return { interval: 0, rotate: 0 };
+  const rotated = { rotate: 40, width: MAX_LABEL_PX, overflow: "truncate", ellipsis: "…" };
+  if (slot >= ROTATED_SLOT_PX) return { interval: 0, ...rotated };
+  return { interval: "auto", ...rotated };
+}

@@ -1,0 +1,87 @@
+// The frame's pure rules (static/charts/chart_format.js), run with `node --test tests/js/`.
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import {
+  categoryLabelLayout,
+  cleanNumber,
+  csvField,
+  csvText,
+  kpiIsEmpty,
+  numberFormats,
+  pieLayout,
+} from "../../static/charts/chart_format.js";
+
+test("cleanNumber drops the float noise of sums and keeps written digits", () => {
+  assert.equal(cleanNumber(540718.2499999999), 540718.25);
+  assert.equal(cleanNumber(0.1 + 0.2), 0.3);
+  assert.equal(cleanNumber(1234567.89), 1234567.89);
+  assert.equal(cleanNumber(-0.000123), -0.000123);
+  assert.equal(cleanNumber(NaN), null);
+  assert.equal(cleanNumber(Infinity), null);
+});
+
+test("CSV fields: clean numbers, quoted text, empty nulls, big integers sent as text verbatim", () => {
+  assert.equal(csvField(540718.2499999999), "540718.25");
+  assert.equal(csvField(3), "3");
+  assert.equal(csvField(null), "");
+  assert.equal(csvField(undefined), "");
+  assert.equal(csvField("18446744073709551615"), "18446744073709551615");
+  assert.equal(csvField('Rocket "skates", red'), '"Rocket ""skates"", red"');
+  assert.equal(csvField("two\nlines"), '"two\nlines"');
+  assert.equal(csvField(" padded"), '" padded"');
+  assert.equal(csvField(["a", "b"]), '"[""a"",""b""]"');
+  assert.equal(csvField(true), "true");
+});
+
+test("csvText writes a header and a CRLF line per row, in the given column order", () => {
+  const rows = [{ city: "Berlin", revenue: 540718.2499999999, orders: 12 }, { city: "Paris", revenue: null, orders: 0 }];
+  assert.equal(csvText(["city", "revenue", "orders"], rows), "city,revenue,orders\r\nBerlin,540718.25,12\r\nParis,,0\r\n");
+});
+
+test("a KPI is empty without rows, or when its numbers are all null or zero", () => {
+  const names = ["revenue", "orders", "avg_order"];
+  assert.equal(kpiIsEmpty([], names), true);
+  assert.equal(kpiIsEmpty([{ revenue: 0, orders: 0, avg_order: null }], names), true);
+  assert.equal(kpiIsEmpty([{ revenue: null, orders: "0", avg_order: null }], names), true);
+  assert.equal(kpiIsEmpty([{ revenue: 0, orders: 3, avg_order: 0 }], names), false);
+  assert.equal(kpiIsEmpty([{ revenue: 12.5, orders: 1, avg_order: 12.5 }], names), false);
+  assert.equal(kpiIsEmpty([{ label: "all" }], ["label"]), false);
+});
+
+test("numbers get thousands separators of the locale, and the chart's unit", () => {
+  assert.equal(numberFormats("", "en-US").big(1234567.891), "1,234,568");
+  assert.equal(numberFormats("", "de-DE").big(1234567.891), "1.234.568");
+  assert.equal(numberFormats("", "en-US").full(1234.5678), "1,234.57");
+  assert.equal(numberFormats("", "en-US").big(12.345), "12.35");
+  assert.equal(numberFormats("", "en-US").big(null), "–");
+  assert.equal(numberFormats("", "en-US").big(2.5e9), "2.5B");
+  assert.equal(numberFormats("EUR", "en-US").big(540718.25), "€540,718");
+  assert.equal(numberFormats("EUR", "de-DE").full(1234.5), "1.234,5\u00a0€");
+  assert.equal(numberFormats("%", "en-US").full(12.5), "12.5%");
+  assert.equal(numberFormats("ms", "en-US").full(1500), "1,500\u202fms");
+  assert.equal(numberFormats("USD", "en-US").compact(1200000), "$1.2M");
+});
+
+test("the pie legend goes under the pie when the frame is narrow", () => {
+  const phone = pieLayout(360, 270, true);
+  assert.equal(phone.legend.orient, "horizontal");
+  assert.equal(phone.legend.bottom, 0);
+  assert.deepEqual(phone.center, ["50%", "44%"]);
+  const desktop = pieLayout(560, 270, false);
+  assert.equal(desktop.legend.orient, "vertical");
+  assert.equal(desktop.legend.right, 8);
+  assert.deepEqual(desktop.radius, [0, "74%"]);
+});
+
+test("bar labels: straight when they fit, rotated and truncated when not, never every other", () => {
+  const cities = ["Berlin", "Paris", "Rome", "Madrid", "Lisbon", "Vienna"];
+  assert.deepEqual(categoryLabelLayout(cities, 900), { interval: 0, rotate: 0 });
+  const narrow = categoryLabelLayout(cities, 200);
+  assert.equal(narrow.interval, 0);
+  assert.equal(narrow.rotate, 40);
+  assert.equal(narrow.overflow, "truncate");
+  assert.ok(narrow.width > 0);
+  const crowded = categoryLabelLayout(Array.from({ length: 60 }, (_, i) => "City " + i), 300);
+  assert.equal(crowded.interval, "auto");
+});
