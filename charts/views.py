@@ -5,6 +5,7 @@ Every page needs a signed-in user; only the login page (in ``config.urls``) is a
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 from collections.abc import Callable
 from functools import partial, wraps
 from typing import TypeVar
@@ -12,6 +13,8 @@ from typing import TypeVar
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
 from csp.decorators import csp_replace
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -211,6 +214,25 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
         tenant_id = int(request.POST.get("tenant", ""))
     except ValueError:
         raise Http404("No such organisation") from None
-    if tenancy.switch_tenant(request, tenant_id) is None:
+    tenant = tenancy.switch_tenant(request, tenant_id)
+    if tenant is None:
         raise Http404("No such organisation")
-    return redirect("charts:dashboard_list")
+    return redirect(_same_page_for(request, tenant) or "charts:dashboard_list")
+
+
+def _same_page_for(request: HttpRequest, tenant: Tenant) -> str | None:
+    """The page the switch was made on (POST ``next``), when the new organisation sees it too:
+    a shared dashboard it sees, with its filters, or My dashboards. None for anything else."""
+    here = request.POST.get("next", "")
+    if not here.startswith("/") or not url_has_allowed_host_and_scheme(here, allowed_hosts={request.get_host()}):
+        return None
+    parts = urlsplit(here)
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    if match.view_name == "charts:dashboard" and tenancy.dashboards_for(tenant).filter(slug=match.kwargs["slug"]).exists():
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    if match.view_name == "charts:personal_list":
+        return parts.path
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from charts import tenancy
+from tests.charts.builders import make_dashboard
 
 URL = reverse("charts:switch_tenant")
 
@@ -40,3 +41,32 @@ def test_it_needs_a_csrf_token(carol, globex) -> None:
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(carol)
     assert strict.post(URL, {"tenant": globex.pk}).status_code == 403
+
+
+def test_it_stays_on_a_dashboard_the_new_organisation_sees(carol_client, acme, globex) -> None:
+    make_dashboard("sales", acme, globex)
+    here = reverse("charts:dashboard", args=["sales"]) + "?date_from=2026-03-01"
+    response = carol_client.post(URL, {"tenant": globex.pk, "next": here})
+    assert response.status_code == 302 and response["Location"] == here
+    assert carol_client.session[tenancy.SESSION_KEY] == globex.pk
+
+
+def test_it_goes_to_the_list_from_a_dashboard_the_new_organisation_does_not_see(carol_client, acme, globex) -> None:
+    make_dashboard("acme-only", acme)
+    here = reverse("charts:dashboard", args=["acme-only"])
+    response = carol_client.post(URL, {"tenant": globex.pk, "next": here})
+    assert response["Location"] == reverse("charts:dashboard_list")
+
+
+def test_it_stays_on_my_dashboards_and_leaves_the_other_pages(carol_client, globex) -> None:
+    mine = reverse("charts:personal_list")
+    assert carol_client.post(URL, {"tenant": globex.pk, "next": mine})["Location"] == mine
+    for elsewhere in ("https://evil.example/d/sales/", "//evil.example/", "/no/such/page/", "/my/1/", "d/sales/"):
+        response = carol_client.post(URL, {"tenant": globex.pk, "next": elsewhere})
+        assert response["Location"] == reverse("charts:dashboard_list"), elsewhere
+
+
+def test_the_switcher_sends_the_page_it_is_on(carol_client, acme, globex) -> None:
+    make_dashboard("sales", acme, globex)
+    html = carol_client.get(reverse("charts:dashboard", args=["sales"]) + "?date_from=2026-03-01").content.decode()
+    assert '<input type="hidden" name="next" value="/d/sales/?date_from=2026-03-01">' in html
