@@ -7,6 +7,7 @@ sends the same forms with ``Accept: application/json`` and gets JSON instead of 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any, TypedDict, cast
 
@@ -18,9 +19,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import pages, personal
+from . import pages, personal, themes
 from .models import Chart, Dashboard, Tenant
-from .views import token_response, unavailable, with_tenant
+from .views import _grid_response, _theme_cookie, token_response, with_tenant
 
 WIDTH_CHOICES = [(n, f"{n} of 12") for n in range(1, 13)]
 
@@ -161,8 +162,10 @@ def personal_create(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 # --- View and token refresh -----------------------------------------------------------------------
 
 
-def _grid_context(request: HttpRequest, tenant: Tenant, board: Dashboard) -> dict:
-    context = pages.dashboard_context(request, tenant=tenant, dashboard=board)
+def _grid_context(
+    request: HttpRequest, tenant: Tenant, board: Dashboard, *, query: Mapping | None = None, presentation: themes.Presentation | None = None
+) -> dict:
+    context = pages.dashboard_context(request, tenant=tenant, dashboard=board, query=query, presentation=presentation)
     # pages points the refresh at the shared dashboards' endpoint, which never serves this one.
     context["token_url"] = reverse("charts:personal_token", args=[board.pk])
     return context
@@ -174,10 +177,10 @@ def _grid_context(request: HttpRequest, tenant: Tenant, board: Dashboard) -> dic
 @with_tenant()
 def personal_dashboard(request: HttpRequest, tenant: Tenant, pk: int) -> HttpResponse:
     board = personal.dashboard_for(request, pk)
-    context = _grid_context(request, tenant, board)
-    if context["token_error"]:
-        return unavailable(request, context["token_error"])
-    return render(request, "charts/personal/dashboard.html", context)
+    # The same filter bar and theme as a shared dashboard: ?date_from=, ?date_to=, ?theme=.
+    presentation = themes.presentation_from(request.GET, default_theme=_theme_cookie(request))
+    context = _grid_context(request, tenant, board, query=request.GET, presentation=presentation)
+    return _grid_response(request, context, template="charts/personal/dashboard.html", embed=False)
 
 
 @never_cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -147,6 +147,24 @@ def test_the_page_renders_the_grid_with_tenant_fixed_tokens(alice_client, board,
     assert f'data-token-url="{reverse("charts:personal_token", args=[board.pk])}"' in html
     assert "--span: 4" in html
     assert TokenGrant.objects.get().dashboard == board
+
+
+def test_the_page_has_the_filter_bar_and_passes_the_dates_to_its_charts(alice_client, board, charts) -> None:
+    charts["sales"].filter_params = ["date_from", "date_to"]
+    charts["sales"].save()
+    url = reverse("charts:personal_dashboard", args=[board.pk])
+    response = alice_client.get(url + "?date_from=2026-03-01&date_to=2026-03-31&theme=dark")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-panes-controls' in html and 'id="panes-page-config"' in html
+    assert 'name="date_from" value="2026-03-01"' in html and 'name="date_to" value="2026-03-31"' in html
+    assert 'class="app theme-dark"' in html
+    sales, stock = (parse_qs(urlsplit(src).query) for src in iframe_srcs(html))
+    assert sales["date_from"] == ["2026-03-01"] and sales["date_to"] == ["2026-03-31"]
+    assert "date_from" not in stock  # a chart that takes no dates gets none
+
+    bad = alice_client.get(url + "?date_from=2026-13-01")
+    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.content.decode()
 
 
 def test_the_token_endpoint_refreshes_the_personal_dashboard(alice_client, board) -> None:
