@@ -197,6 +197,13 @@ class Chart(models.Model):
     )
     colors = fields.CommaSeparatedField(max_length=500, blank=True, kind="color", help_text="Comma-separated CSS colours.")
     stacked = models.BooleanField(default=False)
+    unit = models.CharField(
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^(%|[A-Z]{3}|[^\sA-Z0-9<>&\"'][^\s<>&\"']{0,11})$", "A currency code (EUR), % or a short unit (ms, kg).")],
+        help_text="How numbers read: a currency code (EUR, USD), % (the values are percentages already), "
+        "a short unit (ms, kg) written after them, or blank.",
+    )
     filter_params = fields.CommaSeparatedField(
         max_length=255,
         blank=True,

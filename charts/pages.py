@@ -290,6 +290,7 @@ def frame_config(
         "palette": themes.palette(tenant.brand_colors) if tenant else [],
         "height": chart.height,
         "stacked": chart.stacked,
+        "unit": chart.unit,
         "refresh_seconds": chart.refresh_seconds,
         "pipe": chart.pipe_name,
         "api": api_origin(request, chart),

@@ -14,16 +14,16 @@ DATE_RANGE = "date_from,date_to"
 
 # (key, title, pipe, type, index, categories, extra)
 CHARTS = [
-    ("revenue_by_day", "Revenue by day", "sales_by_day", "line", "date", "revenue", {}),
+    ("revenue_by_day", "Revenue by day", "sales_by_day", "line", "date", "revenue", {"unit": "EUR"}),
     ("orders_by_day", "Orders by day", "sales_by_day", "area", "date", "orders", {}),
-    ("revenue_by_city", "Revenue by city", "sales_by_city", "bar", "city", "revenue", {}),
-    ("top_products", "Top products", "top_products", "bar_list", "product", "revenue", {}),
-    ("city_share", "Share of revenue by city", "sales_by_city", "donut", "city", "revenue", {}),
+    ("revenue_by_city", "Revenue by city", "sales_by_city", "bar", "city", "revenue", {"unit": "EUR"}),
+    ("top_products", "Top products", "top_products", "bar_list", "product", "revenue", {"unit": "EUR"}),
+    ("city_share", "Share of revenue by city", "sales_by_city", "donut", "city", "revenue", {"unit": "EUR"}),
     ("product_mix", "Orders by product", "top_products", "pie", "product", "orders", {}),
-    ("total_revenue", "Total revenue", "kpi_totals", "kpi", "", "revenue", {}),
+    ("total_revenue", "Total revenue", "kpi_totals", "kpi", "", "revenue", {"unit": "EUR"}),
     ("total_orders", "Orders", "kpi_totals", "kpi", "", "orders", {}),
     ("city_table", "Cities", "sales_by_city", "table", "city", "revenue,orders", {}),
-    ("monthly_mix", "Monthly revenue by product", "sales_by_month", "bar", "month", "anvils,rocket_skates,other", {"stacked": True}),
+    ("monthly_mix", "Monthly revenue by product", "sales_by_month", "bar", "month", "anvils,rocket_skates,other", {"stacked": True, "unit": "EUR"}),
     ("catalogue", "Product catalogue", "product_catalogue", "table", "product", "cities", {"shared": True}),
 ]
 

@@ -34,7 +34,7 @@ class ChartAdmin(GapReportMixin, admin.ModelAdmin):
         (
             "Panes-rendered chart",
             {
-                "fields": ["chart_type", "index_column", "category_columns", "colors", "stacked", "refresh_seconds"],
+                "fields": ["chart_type", "index_column", "category_columns", "colors", "stacked", "unit", "refresh_seconds"],
                 "description": "Only for charts of kind Panes: how the built-in renderer draws the pipe's rows.",
             },
         ),

@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 
@@ -23,7 +24,7 @@ def known_key(monkeypatch) -> None:
 def chart(workspace, acme):
     chart = make_chart(
         workspace, "Revenue", "sales_by_day", chart_type="bar", index_column="date", category_columns="revenue, orders",
-        colors="#111111,#222222", stacked=True, refresh_seconds=30, description="Per day", height=400,
+        colors="#111111,#222222", stacked=True, refresh_seconds=30, description="Per day", height=400, unit="EUR",
     )
     make_dashboard("sales", acme, charts=[chart])
     return chart
@@ -52,6 +53,7 @@ def test_it_carries_the_display_config_and_nothing_else(alice_client, chart) -> 
         "palette": [],
         "height": 400,
         "stacked": True,
+        "unit": "EUR",
         "refresh_seconds": 30,
         "pipe": "sales_by_day",
         "api": "http://testserver",
@@ -106,3 +108,16 @@ def test_text_is_escaped(alice_client, workspace, acme) -> None:
     response = alice_client.get(url(chart))
     assert "<script>alert(1)" not in response.content.decode()
     assert config_of(response)["title"] == "</script><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("unit", ["", "EUR", "%", "ms", "kg", "°C", "kWh", "req/s"])
+def test_a_unit_is_a_currency_code_percent_or_a_short_suffix(chart, unit) -> None:
+    chart.unit = unit
+    chart.full_clean()
+
+
+@pytest.mark.parametrize("unit", ["Eur", "EURO", "12", "k g", "<b>", "a\"b", "x" * 13])
+def test_other_units_are_refused(chart, unit) -> None:
+    chart.unit = unit
+    with pytest.raises(ValidationError):
+        chart.full_clean()

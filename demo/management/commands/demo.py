@@ -117,6 +117,7 @@ class Command(BaseCommand):
                     "index_column": index,
                     "category_columns": categories,
                     "stacked": extra.get("stacked", False),
+                    "unit": extra.get("unit", ""),
                     "is_shared": extra.get("shared", False),
                     "height": 140 if chart_type == Chart.ChartType.KPI else 320,
                     "filter_params": content.FILTER_PARAMS.get(pipe, ""),
