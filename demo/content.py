@@ -5,6 +5,8 @@ This app is the only place that knows both `charts` and `pipes`; it only writes 
 """
 from __future__ import annotations
 
+from typing import Any
+
 DEMO_PASSWORD = "panes-demo"
 
 # The project's endpoints, and those a viewer may narrow by date (date_from, date_to).
@@ -12,8 +14,8 @@ PIPES = ("sales_by_day", "sales_by_city", "top_products", "kpi_totals", "sales_b
 SHARED_PIPES = ("product_catalogue",)
 DATE_RANGE = "date_from,date_to"
 
-# (key, title, pipe, type, index, categories, extra)
-CHARTS = [
+# (key, title, pipe, type, index, categories, extra: stacked, shared, unit)
+CHARTS: list[tuple[str, str, str, str, str, str, dict[str, Any]]] = [
     ("revenue_by_day", "Revenue by day", "sales_by_day", "line", "date", "revenue", {"unit": "EUR"}),
     ("orders_by_day", "Orders by day", "sales_by_day", "area", "date", "orders", {}),
     ("revenue_by_city", "Revenue by city", "sales_by_city", "bar", "city", "revenue", {"unit": "EUR"}),
