@@ -1,8 +1,8 @@
 """System checks for configuration Panes depends on (ids charts.E0xx / charts.W0xx), and the
 "fail-closed gaps" computation the admin shows too.
 
-- charts.E001  a workspace's signing-key variable is not set
-- charts.E002  a workspace's signing key is shorter than 32 bytes
+- charts.W003  a workspace's signing-key variable is not set (charts.E001 before)
+- charts.W004  a workspace's signing key is shorter than 32 bytes (charts.E002 before)
 - charts.E003  PANES_SIGNING_KEY_VARIABLES lists a variable Panes' own settings read (SECRET_KEY, ...)
 - charts.E004  a workspace's signing-key variable is not one the operator allowed
 - charts.E005  a workspace's API host is not one the operator allowed
@@ -10,6 +10,12 @@
 - charts.E007  a workspace sends the built-in host's admin token (or what it signs) to another host
 - charts.W001  a chart on a dashboard a tenant sees needs tenant params that tenant has no rule for
 - charts.W002  a chart filters by no tenant param and is not marked "same data for every tenant"
+
+W003 and W004 are warnings: a Tinybird workspace added in the admin before the operator sets its
+variable must not stop ``migrate`` or a deploy; only that workspace's tiles say "Charts of this
+workspace are not configured yet". E004, E005 and E007 stay errors: the admin form refuses such
+rows, so only the operator's own change of the allow-lists makes them, and the operator is the
+one running ``migrate``.
 
 E003 and E006 check settings and always run. The others read the database, so like Django's own
 database checks they are tagged ``database`` and run only when databases are given (``manage.py
@@ -224,22 +230,23 @@ def check_signing_keys(app_configs=None, databases: Sequence[str] | None = None,
             )
         elif status == KEY_MISSING:
             messages.append(
-                Error(
-                    f"Workspace {workspace.name!r}: its signing key variable {variable} is not set.",
+                Warning(
+                    f"Workspace {workspace.name!r}: its signing key variable {variable} is not set; "
+                    "its charts say they are not configured yet, the other workspaces' charts draw.",
                     hint=f"Set {variable} (or {variable}_FILE, a file holding it) to the workspace's admin token.",
                     obj=workspace,
-                    id="charts.E001",
+                    id="charts.W003",
                 )
             )
         elif status == KEY_TOO_SHORT:
             messages.append(
-                Error(
+                Warning(
                     f"Workspace {workspace.name!r}: the key in {variable} is shorter than "
-                    f"{tokens.MIN_KEY_BYTES} bytes.",
+                    f"{tokens.MIN_KEY_BYTES} bytes; its charts say they are not configured yet.",
                     hint=f"Put the workspace's admin token in {variable}; HS256 keys need at least "
                     f"{tokens.MIN_KEY_BYTES} bytes.",
                     obj=workspace,
-                    id="charts.E002",
+                    id="charts.W004",
                 )
             )
     return messages
