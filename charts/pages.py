@@ -12,8 +12,8 @@ grid. The dashboard, embed and admin preview pages all call it and include
 - ``presentation``: the :class:`charts.themes.Presentation` (theme, embed switches)
 - ``page_tokens``: workspace pk -> ``grants.PageToken`` (one token per workspace)
 - ``workspaces``: ``[{"id", "expires_at"}]`` for the refresh script (no tokens)
-- ``token_error``: the first signing-key error (names the variable, never the key) or None;
-  the page views answer 503 when it is set
+- ``token_errors``: workspace pk -> why it got no token (names the variable or host, never the
+  key); only that workspace's tiles say so, the page and the other charts work
 - ``token_url``: where ``dashboard.js`` fetches fresh tokens; None disables refreshing (a
   preview for another tenant must not refresh with the viewer's own tenant)
 - ``refresh_margin``, ``server_now``: seconds, for the refresh script
@@ -41,6 +41,7 @@ UNAVAILABLE = "unavailable"
 MSG_UNCONFIGURED = "Not configured for your organisation"
 MSG_HOST_UNAVAILABLE = "Chart host unavailable"
 MSG_NOT_SET_UP = "This chart is not set up yet"
+MSG_KEY_MISSING = "Charts of this workspace are not configured yet"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Tile:
     expires_at: int | None = None
     missing: tuple[str, ...] = field(default_factory=tuple)  # params the tenant has no rule for
     filter_params: tuple[str, ...] = field(default_factory=tuple)  # what the viewer may set on it
+    detail: str = ""  # why it got no token, for staff only (names a variable or host, never a key)
 
     @property
     def kind(self) -> str:
@@ -108,8 +110,11 @@ def _tile(
         state=UNAVAILABLE,
         message=MSG_HOST_UNAVAILABLE,
     )
-    if page_token is None or page_token.error:
+    if page_token is None:
         return unavailable
+    if page_token.error:
+        message = MSG_HOST_UNAVAILABLE if page_token.host_refused else MSG_KEY_MISSING
+        return replace(unavailable, message=message, detail=page_token.error)
     if chart.pk in page_token.unconfigured or not page_token.token:
         missing = tuple(page_token.unconfigured.get(chart.pk, ()))
         return replace(unavailable, state=UNCONFIGURED, message=MSG_UNCONFIGURED, missing=missing)
@@ -182,9 +187,9 @@ def _grid_context(
     charts = list({tile.chart.pk: tile.chart for tile in tiles}.values())
     rules = grants.tenant_rules(tenant)
     page_tokens = grants.page_tokens(request, tenant=tenant, dashboard=dashboard, charts=charts, rules=rules, now=now)
-    # A workspace whose host the operator did not allow fails its own tiles ("Chart host
-    # unavailable"), not the whole page: its charts got no token, the others' still draw.
-    token_error = next((pt.error for pt in page_tokens.values() if pt.error and not pt.host_refused), None)
+    # A workspace with no usable key, or whose host the operator did not allow, fails its own
+    # tiles, not the whole page: its charts got no token, the others' still draw.
+    token_errors = {ws_id: pt.error for ws_id, pt in page_tokens.items() if pt.error}
     per_chart = {chart.pk: filters.chart_params(chart, rules) for chart in charts}
     parsed = filters.parse(query or {}, filters.offered_params(per_chart.values()))
     frame_query = presentation.frame_query()
@@ -210,7 +215,7 @@ def _grid_context(
         "workspaces": [
             {"id": ws_id, "expires_at": pt.expires_at} for ws_id, pt in page_tokens.items() if pt.token
         ],
-        "token_error": token_error,
+        "token_errors": token_errors,
         "refresh_margin": settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS,
         "server_now": int(now.timestamp()),
     }
@@ -227,7 +232,8 @@ def visible_chart(tenant: Tenant, chart_id: int) -> Chart:
 
 
 def token_document(context: dict) -> dict:
-    """The JSON the refresh script reads: fresh tokens per workspace and the charts that failed closed.
+    """The JSON the refresh script reads: fresh tokens per workspace, the charts that failed closed
+    and, under ``unavailable``, chart id -> message for those whose workspace got no token.
 
     ``token`` and ``expires_at`` at the top are those of the first workspace on the page that got
     a token (the only one, on most dashboards).
@@ -239,11 +245,14 @@ def token_document(context: dict) -> dict:
     }
     first = next(iter(workspaces.values()), {"token": None, "expires_at": None})
     unconfigured = sorted({tile.chart.pk for tile in context["tiles"] if tile.state == UNCONFIGURED})
+    # Charts whose workspace got no token (no key, host not allowed): the tile's own message.
+    unavailable = {str(tile.chart.pk): tile.message for tile in context["tiles"] if tile.state == UNAVAILABLE}
     return {
         "token": first["token"],
         "expires_at": first["expires_at"],
         "workspaces": workspaces,
         "unconfigured": unconfigured,
+        "unavailable": unavailable,
         "tenant": context["tenant"].slug,
         "now": int(time.time()),
     }

@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 from collections.abc import Callable
 from functools import partial, wraps
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from csp.decorators import csp_replace
 from django.views.decorators.cache import never_cache
@@ -28,13 +29,29 @@ log = logging.getLogger(__name__)
 
 Found = TypeVar("Found")
 
-UNAVAILABLE_MESSAGE = "Charts are unavailable right now: the chart host's signing key is not configured."
-
 
 def _no_tenant(request: HttpRequest, *, json: bool = False, embed: bool = False) -> HttpResponse:
     if json:
         return JsonResponse({"error": "You are not a member of any active organisation."}, status=403)
-    return render(request, "charts/no_tenant.html", {"embed": embed}, status=403)
+    # Staff without an organisation are setting Panes up: a way on to the admin, not a refusal.
+    status = 200 if request.user.is_staff else 403
+    return render(request, "charts/no_tenant.html", {"embed": embed}, status=status)
+
+
+def signed_in_for_embed(view: Callable) -> Callable:
+    """login_required for the embed views: an anonymous visitor gets a small frameable page whose
+    link opens the sign-in in a new window (the sign-in page itself is never framed)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        slug = kwargs.get("slug")
+        after = reverse("charts:dashboard", args=[slug]) if slug else reverse("charts:dashboard_list")
+        login_url = f"{reverse('login')}?{urlencode({'next': after})}"
+        return render(request, "charts/embed_sign_in.html", {"login_url": login_url, "embed": True})
+
+    return wrapper
 
 
 def with_tenant(*, json: bool = False, embed: bool = False) -> Callable:
@@ -53,19 +70,17 @@ def with_tenant(*, json: bool = False, embed: bool = False) -> Callable:
     return decorator
 
 
-def unavailable(request: HttpRequest, error: str, *, embed: bool = False) -> HttpResponse:
-    """503: the charts' tokens cannot be signed (personal dashboards answer the same)."""
-    # The error names the variable, never the key; only staff are shown even that.
-    log.error("Cannot mint chart tokens for %s: %s", request.path, error)
-    context = {"message": UNAVAILABLE_MESSAGE, "detail": error if request.user.is_staff else "", "embed": embed}
-    return render(request, "charts/unavailable.html", context, status=503)
+def _log_token_errors(request: HttpRequest, context: dict) -> None:
+    # Each error names a variable or a host, never a key; the tiles show it to staff only.
+    for workspace_id, error in context["token_errors"].items():
+        log.error("No chart token for workspace %s on %s: %s", workspace_id, request.path, error)
 
 
 def _grid_response(request: HttpRequest, context: dict, *, template: str, embed: bool) -> HttpResponse:
-    """The grid page, or 503 when tokens cannot be signed; 400 (with the page and its message)
-    when a filter value in the URL is bad, so a shared link with a typo still shows the charts."""
-    if context["token_error"]:
-        return unavailable(request, context["token_error"], embed=embed)
+    """The grid page; a workspace that got no token fails only its own tiles. 400 (with the page
+    and its message) when a filter value in the URL is bad, so a shared link with a typo still
+    shows the charts."""
+    _log_token_errors(request, context)
     context["page_config"] = {
         "embed": embed,
         "title": context["title"],
@@ -103,10 +118,10 @@ def dashboard(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
 
 
 @never_cache
-@login_required
 @require_GET
 @xframe_options_exempt
 @csp_replace(EMBED_ANCESTORS)
+@signed_in_for_embed
 @with_tenant(embed=True)
 def embed(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
     board = tenancy.dashboard_for(request, slug)
@@ -116,10 +131,10 @@ def embed(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
 
 
 @never_cache
-@login_required
 @require_GET
 @xframe_options_exempt
 @csp_replace(EMBED_ANCESTORS)
+@signed_in_for_embed
 @with_tenant(embed=True)
 def chart_embed(request: HttpRequest, tenant: Tenant, chart_id: int) -> HttpResponse:
     """One chart, framed by an allowed origin: the same rules as the dashboard embed."""
@@ -134,7 +149,8 @@ def token_response(
 ) -> JsonResponse:
     """The token refresh of a grid for the active ``tenant``: ``find`` looks up its dashboard or
     chart (a 404 there is a JSON 404 "No such <missing>."), ``context_of`` builds the page context
-    that mints the tokens; 503 when they cannot be signed. Personal dashboards answer the same."""
+    that mints the tokens. A workspace that got no token is left out of ``workspaces`` and its
+    charts are listed under ``unavailable``. Personal dashboards answer the same."""
     # The object, not the path: the URL's name and converted arguments (/embed/chart/01/ is chart 1).
     match = request.resolver_match
     target = (match.view_name, *(match.kwargs[k] for k in sorted(match.kwargs))) if match else (request.path,)
@@ -147,14 +163,12 @@ def token_response(
     except Http404:
         return JsonResponse({"error": f"No such {missing}."}, status=404)
     context = context_of(found)
-    if context["token_error"]:
-        log.error("Cannot mint chart tokens for %s: %s", request.path, context["token_error"])
-        detail = f" {context['token_error']}" if request.user.is_staff else ""
-        return JsonResponse({"error": UNAVAILABLE_MESSAGE + detail}, status=503)
+    _log_token_errors(request, context)
     answer = pages.token_document(context)
-    grants.remember_answer(
-        request, tenant=tenant, target=target, answer=answer, page_tokens=context["page_tokens"], revision=revision
-    )
+    if not context["token_errors"]:  # a key set meanwhile must count on the next refresh
+        grants.remember_answer(
+            request, tenant=tenant, target=target, answer=answer, page_tokens=context["page_tokens"], revision=revision
+        )
     return JsonResponse(answer)
 
 

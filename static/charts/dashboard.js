@@ -81,9 +81,10 @@
     }
   }
 
-  function failClosed(frame) {
-    // The organisation lost access to this chart since the page loaded: drop the iframe and draw
-    // the server's own "not configured" tile (charts/_tile.html, in a <template>) in its place.
+  function failClosed(frame, message) {
+    // The organisation lost access to this chart since the page loaded (or its workspace lost its
+    // key): drop the iframe and draw the server's own tile (charts/_tile.html, in a <template>)
+    // in its place, with ``message`` when the server gave one.
     var tile = frame.closest(".tile");
     var template = document.querySelector("template[data-panes-placeholder]");
     if (!tile || !template) {
@@ -95,17 +96,23 @@
     placeholder.dataset.chart = tile.dataset.chart;
     placeholder.setAttribute("aria-label", title);
     placeholder.querySelector(".tile__title").textContent = title;
+    if (message) {
+      placeholder.querySelector(".tile__message").textContent = message;
+      placeholder.classList.replace("tile--unconfigured", "tile--unavailable");
+      placeholder.dataset.state = "unavailable";
+    }
     placeholder.style.cssText = tile.style.cssText; // its place in the grid: --span, --tile-height
     tile.replaceWith(placeholder);
   }
 
   function apply(doc, requester) {
     var unconfigured = (doc.unconfigured || []).map(String);
+    var unavailable = doc.unavailable || {};
     frames().forEach(function (frame) {
       var tile = frame.closest(".tile");
       var grant = (doc.workspaces || {})[frame.dataset.workspace];
       if (!grant || !grant.token || (tile && unconfigured.indexOf(tile.dataset.chart) !== -1)) {
-        failClosed(frame);
+        failClosed(frame, tile ? unavailable[tile.dataset.chart] : "");
         return;
       }
       frame.dataset.expiresAt = String(grant.expires_at);

@@ -21,12 +21,16 @@ def test_every_page_but_login_needs_a_user(client, board) -> None:
         reverse("charts:dashboard_list"),
         reverse("charts:dashboard", args=["sales"]),
         reverse("charts:dashboard_token", args=["sales"]),
-        reverse("charts:embed", args=["sales"]),
         reverse("charts:frame", args=[chart.pk]),
     ):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("login") + "?next="), url
+    # Embeds sit in other sites' pages, which cannot show the sign-in page: a link to it instead.
+    for url in (reverse("charts:embed", args=["sales"]), reverse("charts:chart_embed", args=[chart.pk])):
+        response = client.get(url)
+        assert response.status_code == 200 and "<iframe" not in response.content.decode(), url
+        assert f'href="{reverse("login")}?next=' in response.content.decode(), url
 
 
 def test_the_login_page_is_open_and_signs_people_in(client, alice) -> None:

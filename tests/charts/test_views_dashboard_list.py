@@ -41,10 +41,20 @@ def test_an_empty_list_says_what_to_do(alice_client, acme) -> None:
     assert "Ask an admin to share a dashboard" in alice_client.get(URL).content.decode()
 
 
-def test_no_membership_gets_the_no_organisation_page(staff_client) -> None:
-    response = staff_client.get(URL)
+def test_no_membership_gets_the_no_organisation_page(client, django_user_model) -> None:
+    client.force_login(django_user_model.objects.create_user("dora", password="x"))
+    response = client.get(URL)
     assert response.status_code == 403
     assert "You are not a member of any active organisation; ask an admin" in response.content.decode()
+    assert reverse("admin:index") not in response.content.decode()
+
+
+def test_a_superuser_without_an_organisation_is_led_to_the_admin(staff_client) -> None:
+    response = staff_client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<a class="btn" href="{reverse("admin:index")}">Open the admin</a>' in html
+    assert "ask an admin" not in html
 
 
 def test_anonymous_visitors_are_sent_to_login(client) -> None:

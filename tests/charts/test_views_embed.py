@@ -1,6 +1,10 @@
 """/embed/<slug>/: the same grid without chrome, and the only page other origins may frame."""
 from __future__ import annotations
 
+import re
+from html import unescape
+from urllib.parse import quote
+
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -64,32 +68,36 @@ def test_other_tenants_dashboards_are_404(bob_client, board) -> None:
     assert bob_client.get(embed_url()).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_login(client, board) -> None:
-    response = client.get(embed_url())
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-
-
-def test_a_missing_key_is_a_503_inside_the_embed_too(monkeypatch, alice_client, board) -> None:
-    monkeypatch.delenv(LOCAL_KEY_ENV)
-    response = alice_client.get(embed_url())
-    assert response.status_code == 503
-    assert "Charts are unavailable" in response.content.decode()
-
-
 @override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET])
-def test_the_embeds_own_error_answers_may_be_framed_by_the_allowed_origins_too(monkeypatch, alice_client, board) -> None:
-    """A 503 shown inside an intranet page must reach the viewer, not a blocked frame."""
-    monkeypatch.delenv(LOCAL_KEY_ENV)
-    response = alice_client.get(embed_url())
-    assert response.status_code == 503
+def test_anonymous_visitors_get_a_frameable_link_that_signs_in_in_a_new_window(client, board) -> None:
+    response = client.get(embed_url())
+    assert response.status_code == 200
     assert response["Content-Security-Policy"].split("; ")[-1] == f"frame-ancestors 'self' {INTRANET}"
     assert "X-Frame-Options" not in response
+    [link] = re.findall(r"<a [^>]*>Sign in to Panes</a>", response.content.decode())
+    assert 'target="_blank"' in link and 'rel="noopener"' in link
+    href = unescape(re.search(r'href="([^"]+)"', link).group(1))
+    assert href == reverse("login") + "?next=" + quote(reverse("charts:dashboard", args=["sales"]), safe="")
+
+
+def test_anonymous_visitors_to_a_chart_embed_get_the_link_too(client, board) -> None:
+    chart = board.tiles.first().chart
+    response = client.get(reverse("charts:chart_embed", args=[chart.pk]))
+    assert response.status_code == 200 and "Sign in to Panes" in response.content.decode()
+    assert "<iframe" not in response.content.decode()
+
+
+def test_a_missing_key_fails_only_the_tiles_inside_the_embed_too(monkeypatch, alice_client, board) -> None:
+    monkeypatch.delenv(LOCAL_KEY_ENV)
+    response = alice_client.get(embed_url())
+    assert response.status_code == 200
+    assert "Charts of this workspace are not configured yet" in response.content.decode()
 
 
 @override_settings(PANES_EMBED_ALLOWED_ORIGINS=[INTRANET])
-def test_the_sign_in_redirect_and_a_404_are_framed_by_nobody(alice_client, board) -> None:
-    for response in (Client().get(embed_url()), alice_client.get(embed_url("no-such-board"))):
-        assert response.status_code in (302, 404)
+def test_the_sign_in_page_itself_and_a_404_are_framed_by_nobody(alice_client, board) -> None:
+    for response in (Client().get(reverse("login")), alice_client.get(embed_url("no-such-board"))):
+        assert response.status_code in (200, 404)
         assert response["Content-Security-Policy"].split("; ")[-1] == "frame-ancestors 'none'"
         assert response["X-Frame-Options"] == "DENY"
 
