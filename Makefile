@@ -10,6 +10,7 @@ ECHARTS := static/vendor/echarts.common.min.js
 .PHONY: run test test-fast typecheck setup venv assets browser-deps serve bench clean
 
 run: setup
+	$(PY) scripts/write_env.py .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
 	@echo "Panes demo on http://$(HOST):$(PORT)/  (logins in README.md)"
