@@ -519,6 +519,8 @@ def setup_time(section: Section) -> None:
                 return
             section.add(f"fresh set-up: {step}", f"{took:.1f} s")
         section.add("fresh set-up: total", f"{total:.1f} s (load {load_at}; it was 45 s before chdb joined the venv)")
+        section.note("Part 6: on this machine pip installs from local wheels (its find-links folder) and npm from "
+                     "its cache (~/.npm); a machine that downloads every package adds that time.")
     finally:
         shutil.rmtree(fresh.parent, ignore_errors=True)
 
