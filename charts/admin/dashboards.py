@@ -1,4 +1,8 @@
-"""Dashboards and their tiles; "Preview as tenant" lives in ``preview``."""
+"""Dashboards and their tiles; "Preview as tenant" lives in ``preview``.
+
+The change form's layout editor (static/charts/admin/layout.js) draws the tiles inline on the
+12-column grid and edits the inline's own position and width inputs, so a layout is saved by the
+normal admin save and the form works without JavaScript."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ..models import Dashboard, DashboardChart, DashboardQuerySet, Tenant
+from ..models import Chart, Dashboard, DashboardChart, DashboardQuerySet, Tenant
 from .preview import PREVIEW_PERMISSION, preview_view
 from .widgets import SafeAutocomplete
 
@@ -19,6 +23,15 @@ if TYPE_CHECKING:
 
     class _ChartCount(TypedDict):  # what get_queryset annotates
         chart_count: int
+
+
+# Only a person's own dashboard has these; a shared one never shows them.
+PERSONAL_FIELDS = ("owner", "owner_tenant")
+
+
+def layout_charts() -> list[tuple[int, str]]:
+    """The charts the layout editor offers to add, by title."""
+    return [(pk, f"{title} ({pipe})") for pk, title, pipe in Chart.objects.order_by("title", "id").values_list("pk", "title", "pipe_name")]
 
 
 class DashboardChartInline(SafeAutocomplete, admin.TabularInline):
@@ -76,8 +89,22 @@ class DashboardAdmin(SafeAutocomplete, admin.ModelAdmin):
         )
         return [preview, *super().get_urls()]
 
+    def get_fields(self, request: HttpRequest, obj: Dashboard | None = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.is_personal:
+            return fields
+        return [f for f in fields if f not in PERSONAL_FIELDS]
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "layout_charts": layout_charts()}
+        return super().add_view(request, form_url, extra_context)
+
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "can_preview": request.user.has_perm(PREVIEW_PERMISSION)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_preview": request.user.has_perm(PREVIEW_PERMISSION),
+            "layout_charts": layout_charts(),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def preview_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
