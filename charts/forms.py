@@ -1,14 +1,25 @@
 """Admin forms: the chart form that reads a pasted Tinybird snippet, and typed filter rules."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import QueryDict
 
-from .models import Chart, TenantFilterRule, coerce_rule_value
+from .models import Chart, Tenant, TenantFilterRule, Workspace, coerce_rule_value
 from .snippets import SnippetError, parse_chart_snippet, redact_tokens
+
+
+@dataclass(frozen=True)
+class ColumnAnswer:
+    """A pipe's columns as (name, type), or None with the reason they could not be read."""
+
+    columns: tuple[tuple[str, str], ...] | None
+    reason: str = ""
+    pipe_missing: bool = False
 
 
 class ChartAdminForm(forms.ModelForm):
@@ -28,16 +39,35 @@ class ChartAdminForm(forms.ModelForm):
         "the chart it points at now.",
     )
 
+    preview_tenant = forms.ModelChoiceField(
+        queryset=Tenant.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        label="Preview as",
+        help_text="The tenant whose rows the preview draws and whose columns are checked; not saved.",
+    )
+
+    # Set by the admin (ChartAdmin.get_form, as a staticmethod): reads the pipe's columns as ``preview_tenant`` (or
+    # a default tenant) and returns them, or a reason they could not be read. Without it (a form
+    # made in code) columns are not checked.
+    column_reader: Callable[[Chart, Tenant | None], ColumnAnswer] | None = None
+
     class Meta:
         model = Chart
         exclude = ["embed_host", "embed_region", "embed_chart_uuid"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.columns_unchecked = ""
         if "pipe_name" in self.fields:
             # A pasted snippet names the pipe; the field is then only needed for Panes charts.
             self.fields["pipe_name"].required = False
-            self.fields["pipe_name"].help_text = "Filled in from the snippet for Tinybird-hosted charts."
+            self.fields["pipe_name"].help_text = (
+                "Chosen from the workspace's pipes; filled in from the snippet for Tinybird-hosted charts."
+            )
+        if "workspace" in self.fields and not self.is_bound and self.instance.pk is None and "workspace" not in self.initial:
+            only = list(Workspace.objects.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                self.initial["workspace"] = only[0]
 
     def clean_snippet(self) -> str:
         text = self.cleaned_data.get("snippet", "")
@@ -82,7 +112,39 @@ class ChartAdminForm(forms.ModelForm):
                 "A Tinybird-hosted chart needs a Tinybird workspace (one with an API host); "
                 f"{workspace.name!r} is Panes' built-in host.",
             )
+        if kind == Chart.Kind.PANES and not self.errors and self.column_reader is not None:
+            self._check_columns(cleaned)
         return cleaned
+
+    def _check_columns(self, cleaned: dict[str, Any]) -> None:
+        """Each named column must be one of the pipe's, as the preview tenant reads it."""
+        chart = Chart(
+            workspace=cleaned["workspace"],
+            pipe_name=cleaned.get("pipe_name", ""),
+            pipe_id=cleaned.get("pipe_id", ""),
+            tenant_params=cleaned.get("tenant_params", ""),
+            is_shared=cleaned.get("is_shared", False),
+            filter_params=cleaned.get("filter_params", ""),
+        )
+        assert self.column_reader is not None
+        answer = self.column_reader(chart, cleaned.get("preview_tenant"))
+        if answer.pipe_missing:
+            self.add_error("pipe_name", f"The workspace has no pipe {chart.pipe_name!r} ({answer.reason}).")
+            return
+        if answer.columns is None:
+            self.columns_unchecked = answer.reason
+            return
+        names = [name for name, _type in answer.columns]
+        listed = ", ".join(names) or "none"
+        index = cleaned.get("index_column")
+        if index and index not in names:
+            self.add_error("index_column", f"The pipe has no column {index!r}; its columns: {listed}.")
+        unknown = [c for c in cleaned.get("category_columns") or () if c not in names]
+        if unknown:
+            self.add_error(
+                "category_columns",
+                f"The pipe has no column {', '.join(map(repr, unknown))}; its columns: {listed}.",
+            )
 
     def full_clean(self) -> None:
         super().full_clean()

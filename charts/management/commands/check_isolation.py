@@ -15,39 +15,15 @@ Exits non-zero (naming each problem) when tenants could see each other's rows; s
 """
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Prefetch
-from django.test import Client
 
-from charts import grants, isolation, routing, tokens
+from charts import grants, isolation
 from charts.models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule, Workspace
-from charts.signing import read_signing_key
-
-LISTING_PATH = "/v0/pipes"
-MAX_LISTING_BYTES = 50 * 1024 * 1024
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect would carry the admin token to wherever it points: refuse to follow it."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 - urllib's signature
-        raise urllib.error.HTTPError(req.full_url, code, f"redirected ({code}); not followed", headers, fp)
-
-
-class ListingUnavailable(Exception):
-    """The pipe listing could not be read; the message never holds the key."""
-
-
-class ListingRefused(ListingUnavailable):
-    """The workspace's API host or signing-key variable is not one the operator allowed: the key
-    is neither read nor sent, and the command fails."""
+from charts.pipe_listing import ListingRefused, ListingUnavailable, read_listing
 
 
 class Command(BaseCommand):
@@ -175,60 +151,6 @@ class Command(BaseCommand):
     # --- the pipe listing, over the HTTP contract ------------------------------------------------
 
     def _listing(self, workspace: Workspace, *, api_origin: str | None, timeout: float) -> dict:
-        # Checked before the key is read: a row pointing elsewhere must never receive it.
-        problems = routing.workspace_problems(workspace.api_host, workspace.signing_key_env)
-        if problems:
-            raise ListingRefused(
-                "pipe listing not requested, the key was not sent: " + " ".join(problems.values())
-            )
-        try:
-            key = read_signing_key(workspace.signing_key_env).decode()
-        except tokens.SigningKeyError as exc:
-            raise ListingUnavailable(f"cannot read the pipe listing: {exc}") from None
-        if workspace.api_host:
-            origin: str | None = routing.normalise_origin(workspace.api_host)
-        else:  # the built-in host: at api_origin if given, else asked in-process
-            origin = api_origin.rstrip("/") if api_origin else None
-        if origin is None:
-            status, body = self._get_in_process(key)
-            where = f"the built-in host ({LISTING_PATH}, in-process)"
-        else:
-            url = origin + LISTING_PATH
-            status, body = self._get_over_http(url, key, timeout)
-            where = url
-        try:
-            document = json.loads(body)
-        except ValueError:
-            raise ListingUnavailable(f"{where} answered {status} with a body that is not JSON") from None
-        if status != 200:
-            message = document.get("error") if isinstance(document, dict) else None
-            # A host that echoes the request must not make us print the key.
-            message = str(message)[:200].replace(key, "<admin token>") if message else ""
-            raise ListingUnavailable(f"{where} answered {status}" + (f": {message}" if message else ""))
-        try:
-            return isolation.parse_listing(document)
-        except isolation.ListingError as exc:
-            raise ListingUnavailable(f"{where}: {exc}") from None
-
-    @staticmethod
-    def _get_in_process(key: str) -> tuple[int, bytes]:
-        """Through Django's own URL routing and middleware, as a request from outside would go."""
-        hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h.lstrip(".") and "*" not in h]
-        client = Client(raise_request_exception=False, HTTP_HOST=hosts[0] if hosts else "localhost")
-        response = client.get(LISTING_PATH, HTTP_AUTHORIZATION=f"Bearer {key}", secure=True)
-        return response.status_code, response.content
-
-    @staticmethod
-    def _get_over_http(url: str, key: str, timeout: float) -> tuple[int, bytes]:
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}", "Accept": "application/json"})
-        opener = urllib.request.build_opener(_NoRedirects)
-        try:
-            with opener.open(request, timeout=timeout) as response:
-                return response.status, response.read(MAX_LISTING_BYTES)
-        except urllib.error.HTTPError as exc:
-            if 300 <= exc.code < 400:
-                raise ListingUnavailable(f"{url} redirects ({exc.code}); not followed, to keep the token from elsewhere") from None
-            return exc.code, exc.read(64 * 1024) if exc.fp else b""
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ListingUnavailable(f"{url} is unreachable ({reason})") from None
+        # The built-in host: at api_origin if given, else asked in-process.
+        origin = api_origin.rstrip("/") if api_origin else None
+        return read_listing(workspace, origin=origin, timeout=timeout)
