@@ -7,7 +7,9 @@ Token grants are an audit trail, so their admin is read-only.
 - ``widgets``: autocomplete widgets that turn a tampered id into a form error
 - ``gaps``: configuration-gap reports on changelists and change forms
 - ``preview``: "Preview as tenant" for dashboards
-- ``workspaces``, ``tenants``, ``charts``, ``dashboards``, ``audit``: the registrations
+- ``host_rows``: tenant rules against the built-in host's rows (empty values, values held)
+- ``workspaces``, ``tenants`` (and users with their memberships), ``charts``, ``dashboards`` (with
+  the layout editor), ``audit``: the registrations
 """
 from __future__ import annotations
 

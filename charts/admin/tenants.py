@@ -1,15 +1,25 @@
-"""Tenants, their members, their filter rules and the intranet groups that grant membership."""
+"""Tenants, their members, their filter rules and the intranet groups that grant membership.
+
+A rule's value is checked against the built-in host's rows (``host_rows``) when it is saved and
+when its tenant's or its own change form opens; those forms list the values the host holds. A
+person and their memberships are added together on the user form (``PanesUserAdmin``)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.messages.storage.base import BaseStorage
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
 
 from ..forms import TenantFilterRuleForm
-from ..models import IntranetGroupRule, Membership, Tenant, TenantFilterRule
-from .gaps import GapReportMixin
+from ..models import IntranetGroupRule, Membership, Tenant, TenantFilterRule, Workspace
+from .gaps import GapReportMixin, object_id_of
+from .host_rows import HostRows
 from .widgets import SafeAutocomplete
 
 if TYPE_CHECKING:
@@ -26,6 +36,53 @@ class MembershipInline(SafeAutocomplete, admin.TabularInline):
     fields = ["user", "role", "is_active", "source"]
     readonly_fields = ["source"]
     autocomplete_fields = ["user"]
+
+
+class UserMembershipInline(SafeAutocomplete, admin.TabularInline):
+    """A person's memberships on their own form, so a user and their tenant are added together."""
+
+    model = Membership
+    extra = 1
+    fields = ["tenant", "role", "is_active", "source"]
+    readonly_fields = ["source"]
+    autocomplete_fields = ["tenant"]
+    verbose_name = "membership"
+    verbose_name_plural = "Tenants this person belongs to"
+
+
+def builtin_params() -> list[str]:
+    """The tenant params of the built-in workspaces, for the values a tenant form lists."""
+    names: list[str] = []
+    for workspace in Workspace.objects.filter(api_host=""):
+        try:
+            names.extend(workspace.tenant_param_names)
+        except Exception:  # an invalid stored list: the workspace form refuses these
+            continue
+    return names
+
+
+def tell_rule_checks(request: HttpRequest, rules: Iterable[TenantFilterRule], *, params: Iterable[str] = ()) -> None:
+    """Warnings for rules that match no rows on the built-in host, and the values it holds."""
+    host = HostRows(request)
+    rules = list(rules)
+    for warning in host.rule_warnings(rules):
+        warn_once(request, warning)
+    for note in host.value_notes([*(r.param for r in rules), *params]):
+        messages.info(request, note)
+
+
+def warn_once(request: HttpRequest, text: str) -> None:
+    """A warning, unless it is already queued (a save's warning, then the form it leads back to)."""
+    storage = messages.get_messages(request)
+    queued = {str(m) for m in storage}
+    if isinstance(storage, BaseStorage):
+        storage.used = False  # reading them above must not drop them
+    if text not in queued:
+        messages.warning(request, text)
+
+
+def rules_of(tenant_id: int) -> QuerySet[TenantFilterRule]:
+    return TenantFilterRule.objects.filter(tenant_id=tenant_id).select_related("tenant", "chart__workspace")
 
 
 class TenantFilterRuleInline(SafeAutocomplete, admin.TabularInline):
@@ -65,6 +122,22 @@ class TenantAdmin(GapReportMixin, admin.ModelAdmin):
     def missing_rules(self, obj: Tenant) -> str:
         return self.gap_names(obj)
 
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
+        if request.method == "GET":
+            tell_rule_checks(request, [], params=builtin_params())
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+        pk = object_id_of(object_id)
+        if request.method == "GET" and pk is not None:
+            tell_rule_checks(request, rules_of(pk), params=builtin_params())
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        for warning in HostRows(request).rule_warnings(rules_of(form.instance.pk)):
+            warn_once(request, warning)
+
 
 @admin.register(Membership)
 class MembershipAdmin(SafeAutocomplete, admin.ModelAdmin):
@@ -98,3 +171,32 @@ class TenantFilterRuleAdmin(SafeAutocomplete, admin.ModelAdmin):
     @admin.display(description="applies to", ordering="chart__title")
     def scope(self, obj: TenantFilterRule) -> str:
         return f"chart {obj.chart}" if obj.chart_id else "every pipe"
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
+        if request.method == "GET":
+            tell_rule_checks(request, [], params=builtin_params())
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+        pk = object_id_of(object_id)
+        if request.method == "GET" and pk is not None:
+            tell_rule_checks(request, TenantFilterRule.objects.filter(pk=pk).select_related("tenant", "chart__workspace"))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: TenantFilterRule, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for warning in HostRows(request).rule_warnings([obj]):
+            warn_once(request, warning)
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class PanesUserAdmin(UserAdmin):
+    """Django's user admin with the person's memberships inline: the add form takes the user
+    name, the password twice and their tenants at once."""
+
+    inlines = [UserMembershipInline]

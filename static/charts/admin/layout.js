@@ -85,7 +85,8 @@ function chartTitle(row) {
 }
 
 function formRows(group) {
-  return Array.from(group.querySelectorAll("tr.form-row, .inline-related"))
+  // A tabular inline's rows, or a stacked inline's forms (its table wrapper has no id).
+  return Array.from(group.querySelectorAll("tr.form-row, .inline-related[id]"))
     .filter((row) => !row.classList.contains("empty-form") && field(row, "position"))
     .filter((row) => !(field(row, "DELETE") && field(row, "DELETE").checked));
 }
