@@ -123,6 +123,11 @@ def live_grid(request: HttpRequest, *, dashboard: Dashboard, tenant: Tenant) -> 
 
 BUILDER_FRAME_SALT = "panes.admin.builder-frame"
 BUILDER_FRAME_MAX_AGE = 3600
+# The fields the preview draws from: an error in another (a blank title) does not stop it.
+DRAWING_FIELDS = frozenset(
+    {"workspace", "kind", "pipe_name", "snippet", "chart_type", "index_column", "category_columns", "colors",
+     "tenant_params", "is_shared", "filter_params", "unit", "preview_tenant"}
+)
 
 
 def default_preview_tenant(chart: Chart) -> Tenant | None:
@@ -230,7 +235,7 @@ def builder_answer(request: HttpRequest, form: ChartAdminForm) -> dict:
             answer["defaults"] = {"index": index, "categories": list(categories)}
         else:
             answer["columns_error"] = columns.reason
-    if form.errors:
+    if DRAWING_FIELDS & set(form.errors):
         return {**answer, "message": "Correct the fields marked to see the chart."}
     answer["frame"] = builder_frame_src(request, chart, tenant, page_token.token)
     if answer["frame"] is None:

@@ -78,8 +78,6 @@ import {
     node.id = "id_pipe_name";
     node.name = "pipe_name";
     old.replaceWith(node);
-    node.addEventListener("change", schedule);
-    node.addEventListener("input", schedule);
     return node;
   }
 
@@ -239,11 +237,10 @@ import {
   if (kindEl) kindEl.addEventListener("change", function () { showKind(); schedule(); });
   if (workspaceEl) workspaceEl.addEventListener("change", function () { loadPipes().then(schedule); });
   if (tenantParamsEl) tenantParamsEl.addEventListener("change", offerFilters);
-  form.addEventListener("input", function (event) {
-    if (event.target && event.target.name !== "pipe_name") schedule();
-  });
+  form.addEventListener("input", schedule);
   form.addEventListener("change", function (event) {
     if (event.target && event.target.name === "pipe_name") offerFilters();
+    schedule();
   });
   loadPipes().then(refresh);
 })();
