@@ -38,6 +38,8 @@ import {
   var fixedListEl = document.getElementById("panes-builder-fixed-list");
   var frameEl = document.getElementById("panes-builder-frame");
   var pipeParams = {}; // pipe name -> its declared params, from the listing
+  var pipeIds = {}; // pipe name -> its t_… id, from the listing
+  var pipeIdEl = form.querySelector("#id_pipe_id");
   var timer = null;
   var sequence = 0;
 
@@ -89,12 +91,16 @@ import {
       .then(function (response) { return response.json(); })
       .then(function (answer) {
         pipeParams = {};
+        pipeIds = {};
         if (answer.error || !answer.pipes) {
           if (pipeEl().tagName === "SELECT") replacePipe(el("input", { type: "text", class: "vTextField", maxlength: "128" })).value = current;
           note(pipeEl(), "panes-builder-pipe-note", answer.error || "The pipe listing could not be read. Type the pipe's name.");
           return;
         }
-        answer.pipes.forEach(function (pipe) { pipeParams[pipe.name] = pipe.params || []; });
+        answer.pipes.forEach(function (pipe) {
+          pipeParams[pipe.name] = pipe.params || [];
+          pipeIds[pipe.name] = pipe.id || "";
+        });
         var select = el("select", {});
         pipeOptions(answer.pipes, current).forEach(function (option) {
           var node = el("option", { value: option.value }, option.label);
@@ -239,7 +245,11 @@ import {
   if (tenantParamsEl) tenantParamsEl.addEventListener("change", offerFilters);
   form.addEventListener("input", schedule);
   form.addEventListener("change", function (event) {
-    if (event.target && event.target.name === "pipe_name") offerFilters();
+    if (event.target && event.target.name === "pipe_name") {
+      // The id names the token's scope: it must follow the pipe, or the token reads the old one.
+      if (pipeIdEl && event.target.value in pipeIds) pipeIdEl.value = pipeIds[event.target.value];
+      offerFilters();
+    }
     schedule();
   });
   loadPipes().then(refresh);
