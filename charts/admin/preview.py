@@ -209,7 +209,7 @@ def builder_answer(request: HttpRequest, form: ChartAdminForm) -> dict:
     chart = form.instance
     cleaned = form.cleaned_data
     if cleaned.get("workspace") is None:
-        return {**answer, "message": "Choose a workspace."}
+        return {**answer, "message": errors.get("workspace", ["Choose a workspace."])[0]}
     chart.workspace = cleaned["workspace"]
     tenant = cleaned.get("preview_tenant") or default_preview_tenant(chart)
     if tenant is None:

@@ -335,3 +335,8 @@ def test_the_frame_url_carries_no_secret_in_its_query(staff_client, remote, acme
     query = parse_qs(urlsplit(answer["frame"].split("#")[0]).query)
     assert set(query) == {"c"}
     assert KEY not in query["c"][0]
+
+
+def test_a_tinybird_chart_on_the_built_in_workspace_is_explained(staff_client, workspace, acme) -> None:
+    answer = preview_json(staff_client, chart_data(workspace, kind=Chart.Kind.TINYBIRD))
+    assert "needs a Tinybird workspace" in answer["message"] and answer["frame"] is None
