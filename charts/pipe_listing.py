@@ -87,6 +87,15 @@ def get_in_process(key: str) -> tuple[int, bytes]:
 def read_listing(workspace: Workspace, *, origin: str | None, timeout: float = TIMEOUT_SECONDS) -> dict[str, isolation.PipeInfo]:
     """The workspace's pipes by name and id. The built-in host is read at ``origin``, or
     in-process when it is None; a Tinybird workspace at its own API host."""
+    document, where = read_document(workspace, origin=origin, timeout=timeout)
+    try:
+        return isolation.parse_listing(document)
+    except isolation.ListingError as exc:
+        raise ListingUnavailable(f"{where}: {exc}") from None
+
+
+def read_document(workspace: Workspace, *, origin: str | None, timeout: float = TIMEOUT_SECONDS) -> tuple[Any, str]:
+    """The ``GET /v0/pipes`` document as the host answered it, and where it was read."""
     # Checked before the key is read: a row pointing elsewhere must never receive it.
     problems = routing.workspace_problems(workspace.api_host, workspace.signing_key_env)
     if problems:
@@ -113,10 +122,7 @@ def read_listing(workspace: Workspace, *, origin: str | None, timeout: float = T
         # A host that echoes the request must not make us print the key.
         message = str(message)[:200].replace(key, "<admin token>") if message else ""
         raise ListingUnavailable(f"{where} answered {status}" + (f": {message}" if message else ""))
-    try:
-        return isolation.parse_listing(document)
-    except isolation.ListingError as exc:
-        raise ListingUnavailable(f"{where}: {exc}") from None
+    return document, where
 
 
 def builtin_origin(request: HttpRequest) -> str | None:
@@ -157,9 +163,21 @@ class PipeChoice:
     params: tuple[str, ...]  # every param the pipe or its nodes declare
 
 
-def choices_of(listing: dict[str, isolation.PipeInfo]) -> list[PipeChoice]:
-    """One choice per pipe (the listing is keyed by name and id), by name."""
-    pipes = {pipe.name: pipe for pipe in listing.values()}
+def is_endpoint(raw: object) -> bool:
+    """A listed pipe a chart can read: Tinybird marks endpoints with ``type`` "endpoint" or a
+    non-empty ``endpoint``; a listing that says neither is taken at its word."""
+    if not isinstance(raw, dict):
+        return False
+    if "type" not in raw and "endpoint" not in raw:
+        return True
+    return raw.get("type") == "endpoint" or bool(raw.get("endpoint"))
+
+
+def choices_of(document: Any) -> list[PipeChoice]:
+    """One choice per endpoint pipe, by name; ListingError if ``document`` is not a listing."""
+    listing = isolation.parse_listing(document)
+    endpoints = {raw["name"] for raw in document["pipes"] if is_endpoint(raw) and isinstance(raw.get("name"), str)}
+    pipes = {pipe.name: pipe for pipe in listing.values() if pipe.name in endpoints}
     return [
         PipeChoice(
             name=pipe.name,
@@ -183,7 +201,11 @@ def pipe_choices(workspace: Workspace, request: HttpRequest) -> list[PipeChoice]
     cached = cache.get(key)
     if cached is None:
         try:
-            cached = {"pipes": [vars(c) for c in choices_of(read_listing(workspace, origin=origin))]}
+            document, where = read_document(workspace, origin=origin)
+            try:
+                cached = {"pipes": [vars(c) for c in choices_of(document)]}
+            except isolation.ListingError as exc:
+                raise ListingUnavailable(f"{where}: {exc}") from None
         except ListingUnavailable as exc:
             cached = {"error": str(exc)}
             cache.set(key, cached, FAILURE_CACHE_SECONDS)

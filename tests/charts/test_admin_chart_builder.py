@@ -44,7 +44,8 @@ LISTING = {
                 }
             ],
         },
-        {"id": "t_" + "b" * 32, "name": "kpi_totals", "nodes": []},
+        {"id": "t_" + "b" * 32, "name": "kpi_totals", "type": "endpoint", "nodes": []},
+        {"id": "t_" + "c" * 32, "name": "daily_mv", "type": "materialized", "endpoint": None, "nodes": []},
     ]
 }
 
@@ -176,7 +177,7 @@ def pipes_json(client, workspace: Workspace) -> dict:
 
 def test_the_listing_is_read_with_the_admin_token_and_cached(staff_client, remote, host) -> None:
     answer = pipes_json(staff_client, remote)
-    assert [p["name"] for p in answer["pipes"]] == ["kpi_totals", "sales_by_day"]
+    assert [p["name"] for p in answer["pipes"]] == ["kpi_totals", "sales_by_day"]  # endpoints only
     assert answer["pipes"][1]["params"] == ["company_id", "date_from", "date_to"]
     assert host.seen == [{"path": "/v0/pipes", "authorization": f"Bearer {KEY}"}]
     pipes_json(staff_client, remote)
