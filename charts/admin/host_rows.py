@@ -3,7 +3,8 @@ admin token (never sent to the browser), over HTTP through ``charts.pipe_listing
 
 - A rule whose value matches no rows: a pipe the listing says declares the rule's param is
   called with only that param, ``GET /v0/pipes/<pipe>.json?<param>=<value>`` (the rule's own
-  chart's pipe for a per-chart rule). Every pipe that answers says 0 rows -> a warning.
+  chart's pipe for a per-chart rule). When every pipe that answers (up to 5) has no row holding
+  anything but nulls and zeros (a totals pipe answers one such row), that is a warning.
 - The values a param has: Panes knows no datasource by name, so it learns them from the same
   listing: each node's ``dependencies`` that are not nodes of its pipe are what the pipes that
   declare the param read, and ``SELECT DISTINCT <param> FROM <that>`` on the Query API gives the
@@ -72,8 +73,9 @@ def pipes_of(document: object) -> list[HostPipe]:
 
 
 def rows_for_value(get: Getter, pipes: Iterable[HostPipe], param: str, value: str, *, pipe: str | None = None) -> tuple[str, int] | None:
-    """(pipe, rows) answered for ``param=value``: the first pipe with rows, else the first that
-    answered 0; None when no pipe declares the param or none answered (nothing to say)."""
+    """(pipe, rows) answered for ``param=value``: the first pipe with rows that hold something
+    (``meaningful_rows``), else the first that answered none; None when no pipe declares the param
+    or none answered (nothing to say)."""
     candidates = [p for p in pipes if p.endpoint and param in p.params and (pipe is None or p.name == pipe)]
     empty = None
     for candidate in candidates[:MAX_PIPES]:
@@ -82,14 +84,21 @@ def rows_for_value(get: Getter, pipes: Iterable[HostPipe], param: str, value: st
         status, document = get(f"/v0/pipes/{candidate.name}.json?" + urlencode({param: value}))
         if status != 200 or not isinstance(document, dict):
             continue  # e.g. another required param: this pipe cannot tell
-        rows = document.get("rows")
-        if not isinstance(rows, int):
-            data = document.get("data")
-            rows = len(data) if isinstance(data, list) else 0
+        rows = meaningful_rows(document.get("data"))
         if rows > 0:
             return candidate.name, rows
         empty = empty or (candidate.name, 0)
     return empty
+
+
+def meaningful_rows(data: object) -> int:
+    """Rows with some value that is not null, 0 or empty: a totals pipe answers one row of zeros
+    for a value that matches nothing."""
+    if not isinstance(data, list):
+        return 0
+    return sum(
+        1 for row in data if isinstance(row, dict) and any(v not in (None, 0, "", "0") for v in row.values())
+    )
 
 
 def values_held(get: Getter, pipes: Iterable[HostPipe], param: str) -> list[str] | None:

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from charts.admin import host_rows
-from charts.admin.host_rows import HostPipe, pipes_of, rows_for_value, values_held
+from charts.admin.host_rows import HostPipe, meaningful_rows, pipes_of, rows_for_value, values_held
 from charts.models import Membership, Tenant, TenantFilterRule
 from charts.pipe_listing import ListingUnavailable
 from tests.charts.builders import make_chart
@@ -75,6 +75,23 @@ def test_a_value_with_rows_and_one_without() -> None:
     assert rows_for_value(host, pipes, "company_id", "umbrella") == ("sales_by_city", 0)
     assert "/v0/pipes/sales_by_city.json?company_id=umbrella" in host.asked
     assert not any("product_catalogue" in path for path in host.asked)  # it does not declare the param
+
+
+def test_a_totals_row_of_zeros_is_no_rows() -> None:
+    assert meaningful_rows([{"revenue": 0, "orders": 0, "avg_order": None}]) == 0
+    assert meaningful_rows([{"revenue": 0.0, "label": ""}, {"revenue": 3}]) == 1
+    assert meaningful_rows([{"city": "Berlin", "revenue": 0}]) == 1
+    assert meaningful_rows(None) == 0
+    totals = HostPipe("kpi_totals", ("company_id",), ("orders_daily",), True)
+
+    def host(path: str) -> tuple[int, object]:
+        if path.startswith("/v0/pipes/kpi_totals.json"):
+            return 200, {"data": [{"revenue": 0, "orders": 0}], "rows": 1}
+        return FakeHost()(path)
+
+    pipes = [totals, *pipes_of(LISTING)]
+    assert rows_for_value(host, pipes, "company_id", "umbrella") == ("kpi_totals", 0)
+    assert rows_for_value(host, pipes, "company_id", "acme") == ("sales_by_city", 2)
 
 
 def test_nothing_is_said_when_no_pipe_declares_the_param_or_none_can_answer() -> None:
