@@ -42,6 +42,7 @@ class ChartAdminForm(forms.ModelForm):
     preview_tenant = forms.ModelChoiceField(
         queryset=Tenant.objects.filter(is_active=True).order_by("name"),
         required=False,
+        empty_label="the first tenant it is configured for",
         label="Preview as",
         help_text="The tenant whose rows the preview draws and whose columns are checked; not saved.",
     )
