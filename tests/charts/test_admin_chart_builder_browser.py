@@ -79,3 +79,22 @@ def test_choose_a_pipe_get_its_columns_see_the_preview_and_save(page) -> None:
     chart = Chart.objects.get(title="Daily orders")
     assert (chart.pipe_name, chart.index_column, tuple(chart.category_columns)) == ("sales_by_day", "date", ("orders",))
     assert tuple(chart.filter_params) == ("date_from", "date_to")
+
+
+def test_a_listing_that_cannot_be_read_leaves_a_typed_pipe_with_the_reason(live_server, transactional_db, settings) -> None:
+    call_command("demo", rows=2000, stdout=StringIO())
+    settings.PANES_LOCAL_API_ORIGIN = "http://127.0.0.1:9"  # nothing listens on the discard port
+    cache.clear()
+    admin = get_user_model().objects.get(username="admin")
+    with browser_for(live_server, admin) as context:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/admin/charts/chart/add/")
+        note = page.locator("#panes-builder-pipe-note")
+        expect(note).to_contain_text("could not be read", timeout=15_000)
+        expect(note).to_contain_text("Type the pipe's name")
+        assert page.locator("input#id_pipe_name").is_visible()
+        page.fill("#id_pipe_name", "sales_by_day")
+        expect(page.locator("#id_index_column-note, #panes-builder-columns-note")).to_contain_text("Columns not read")
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "admin-chart-builder-no-listing.png"), full_page=True)
+    cache.clear()
