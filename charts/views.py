@@ -16,13 +16,20 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from csp.decorators import csp_replace
+from csp.decorators import csp_replace, csp_update
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from lib.origins import SettingOrigins
+
 from . import grants, pages, revisions, tenancy, themes
 from .middleware import EMBED_ANCESTORS, embed_origins, xframe_options_for_chart_frames
+
+# Grid pages may ask a Tinybird chart frame's host whether it answers (static/charts/frame_watch.js):
+# a page cannot look inside another origin's frame. Not the chart frames: their connect-src stays
+# the API hosts the operator allowed.
+PROBE_FRAME_HOSTS = {"connect-src": [SettingOrigins("PANES_CSP_FRAME_SRC")]}
 from .models import Tenant
 
 log = logging.getLogger(__name__)
@@ -81,6 +88,7 @@ def _grid_response(request: HttpRequest, context: dict, *, template: str, embed:
     and its message) when a filter value in the URL is bad, so a shared link with a typo still
     shows the charts."""
     _log_token_errors(request, context)
+    context.setdefault("probe_frames", False)
     context["page_config"] = {
         "embed": embed,
         "title": context["title"],
@@ -109,11 +117,13 @@ def dashboard_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
+@csp_update(PROBE_FRAME_HOSTS)
 @with_tenant()
 def dashboard(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
     board = tenancy.dashboard_for(request, slug)
     presentation = themes.presentation_from(request.GET, default_theme=_theme_cookie(request))
     context = pages.dashboard_context(request, tenant=tenant, dashboard=board, query=request.GET, presentation=presentation)
+    context["probe_frames"] = True  # this page's CSP lets it (PROBE_FRAME_HOSTS)
     return _grid_response(request, context, template="charts/dashboard.html", embed=False)
 
 
@@ -121,12 +131,14 @@ def dashboard(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
 @require_GET
 @xframe_options_exempt
 @csp_replace(EMBED_ANCESTORS)
+@csp_update(PROBE_FRAME_HOSTS)
 @signed_in_for_embed
 @with_tenant(embed=True)
 def embed(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
     board = tenancy.dashboard_for(request, slug)
     presentation = themes.presentation_from(request.GET, default_theme=themes.LIGHT, embed=True)
     context = pages.dashboard_context(request, tenant=tenant, dashboard=board, query=request.GET, presentation=presentation)
+    context["probe_frames"] = True  # this page's CSP lets it (PROBE_FRAME_HOSTS)
     return _grid_response(request, context, template="charts/embed.html", embed=True)
 
 
@@ -134,6 +146,7 @@ def embed(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
 @require_GET
 @xframe_options_exempt
 @csp_replace(EMBED_ANCESTORS)
+@csp_update(PROBE_FRAME_HOSTS)
 @signed_in_for_embed
 @with_tenant(embed=True)
 def chart_embed(request: HttpRequest, tenant: Tenant, chart_id: int) -> HttpResponse:
@@ -141,6 +154,7 @@ def chart_embed(request: HttpRequest, tenant: Tenant, chart_id: int) -> HttpResp
     chart = pages.visible_chart(tenant, chart_id)
     presentation = themes.presentation_from(request.GET, default_theme=themes.LIGHT, embed=True)
     context = pages.chart_context(request, tenant=tenant, chart=chart, query=request.GET, presentation=presentation)
+    context["probe_frames"] = True  # this page's CSP lets it (PROBE_FRAME_HOSTS)
     return _grid_response(request, context, template="charts/embed.html", embed=True)
 
 

@@ -141,7 +141,9 @@ def test_the_connect_sources_are_the_local_host_and_the_allowed_api_hosts_withou
     assert expected[1:] and all(host.startswith("https://") for host in expected[1:])
     frame = policy(alice_client.get(reverse("charts:frame", args=[chart.pk])))
     assert frame["connect-src"] == expected
-    assert policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))["connect-src"] == expected
+    # The dashboard may also ask Tinybird chart frames' hosts whether they answer (frame_watch.js).
+    dashboard_sources = [*expected, *settings.PANES_CSP_FRAME_SRC]
+    assert policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))["connect-src"] == dashboard_sources
     with CaptureQueriesContext(connection) as queries:
         alice_client.get(reverse("charts:frame", args=[chart.pk]))
     assert not [q["sql"] for q in queries if q["sql"].startswith('SELECT DISTINCT "charts_workspace"."api_host"')]
@@ -151,14 +153,14 @@ def test_the_connect_sources_are_the_local_host_and_the_allowed_api_hosts_withou
 def test_the_connect_sources_follow_the_settings_as_they_are_now(alice_client, board) -> None:
     """The same allow-list the workspaces are held to, at the same moment."""
     csp = policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))
-    assert csp["connect-src"] == ["'self'", "http://127.0.0.1:9000", "https://rows.example.net"]
+    assert csp["connect-src"] == ["'self'", "http://127.0.0.1:9000", "https://rows.example.net", *settings.PANES_CSP_FRAME_SRC]
 
 
 @override_settings(PANES_ALLOWED_API_HOSTS=["https://rows.example.net", "https://evil.example; script-src *"])
 def test_an_allowed_api_host_that_is_no_origin_is_left_out(alice_client, board) -> None:
     """charts.E006 reports it; the policy must not let it add a directive meanwhile."""
     csp = policy(alice_client.get(reverse("charts:dashboard", args=["sales"])))
-    assert csp["connect-src"] == ["'self'", "https://rows.example.net"]
+    assert csp["connect-src"] == ["'self'", "https://rows.example.net", *settings.PANES_CSP_FRAME_SRC]
     assert csp["script-src"] == ["'self'"]
 
 

@@ -1,17 +1,17 @@
 /* Tinybird chart frames that do not load say so in Panes' words, not with the browser's
  * broken-frame page.
  *
- * A page cannot look inside another origin's frame, so the watch reads what the browser tells the
- * parent: the frame's `load` event, and the Resource Timing entry of its navigation
- * (initiatorType "iframe"), whose responseStatus is the answer's HTTP status. A 4xx or 5xx answer
- * fails the tile at once; a frame that loaded but left no entry loaded the browser's own error
- * page (refused, offline); a frame that has not loaded after FRAME_TIMEOUT_MS fails too. The
- * rules are `verdict`, pure, tested with node --test (tests/js/frame_watch.test.mjs).
+ * A page cannot look inside another origin's frame: Chromium fires `load` for its own error page
+ * too, and hides the status of another origin's navigation (its timing entry says 0). So next to
+ * the frame the watch asks the frame's host itself: a no-cors HEAD request fails only when the
+ * host cannot be reached at all (offline, refused, no such name); a CORS HEAD request then reads
+ * the status where the host allows it (a 4xx or 5xx fails the tile; where it does not allow it,
+ * the load counts). A frame with no `load` after FRAME_TIMEOUT_MS fails too. Where the page's
+ * policy does not let it ask (no data-probe-frames on the grid), only the timeout counts. The rules are
+ * `verdict`, pure, tested with node --test (tests/js/frame_watch.test.mjs).
  */
 
 export const FRAME_TIMEOUT_MS = 15000;
-// After `load`, how long the navigation's timing entry may take to appear.
-export const ENTRY_GRACE_MS = 1500;
 export const MESSAGE = "Chart host unavailable";
 export const HINT = "This chart did not load. Check your connection, or try again in a moment.";
 
@@ -20,23 +20,23 @@ export const LOADED = "loaded";
 export const FAILED = "failed";
 
 /* What a frame's state means at time `now` (milliseconds, the same clock as the others):
- * {startedAt, loadedAt: number|null, entry: {status: number}|null, supported: boolean,
- *  timeoutMs, graceMs} -> {state: WAITING|LOADED|FAILED, reason, wakeAt: number|null}.
- * `supported`: this browser reports frame navigations as timing entries with a status. */
+ * {startedAt, loadedAt: number|null, probe: null | {reachable: boolean, status: number|null},
+ *  entry: {status}|null, timeoutMs} -> {state: WAITING|LOADED|FAILED, reason, wakeAt: number|null}.
+ * ``probe`` is null until the host answered the watch's own requests (or where it cannot ask). */
 export function verdict(frame, now) {
   const timeoutMs = frame.timeoutMs ?? FRAME_TIMEOUT_MS;
-  const graceMs = frame.graceMs ?? ENTRY_GRACE_MS;
-  const status = frame.entry ? Number(frame.entry.status) || 0 : null;
-  if (status !== null && status >= 400) return { state: FAILED, reason: `HTTP ${status}`, wakeAt: null };
+  const deadline = frame.startedAt + timeoutMs;
+  const probe = frame.probe;
+  if (probe && probe.reachable === false) return { state: FAILED, reason: "unreachable", wakeAt: null };
+  const status = (probe && probe.status) || (frame.entry && Number(frame.entry.status)) || 0;
+  if (status >= 400) return { state: FAILED, reason: `HTTP ${status}`, wakeAt: null };
   if (frame.loadedAt == null) {
-    const deadline = frame.startedAt + timeoutMs;
     if (now >= deadline) return { state: FAILED, reason: "timeout", wakeAt: null };
     return { state: WAITING, reason: "", wakeAt: deadline };
   }
-  if (!frame.supported || frame.entry) return { state: LOADED, reason: "", wakeAt: null };
-  const until = frame.loadedAt + graceMs;
-  if (now >= until) return { state: FAILED, reason: "no answer", wakeAt: null };
-  return { state: WAITING, reason: "", wakeAt: until };
+  // Loaded: trust it once the host answered, or once the deadline passed without a verdict.
+  if (probe || now >= deadline) return { state: LOADED, reason: "", wakeAt: null };
+  return { state: WAITING, reason: "", wakeAt: deadline };
 }
 
 /* The timing entry of the navigation to `src` started at or after `since` (ms), as {status}. */
@@ -47,11 +47,25 @@ export function entryFor(entries, src, since) {
   return found ? { status: found.responseStatus ?? 0 } : null;
 }
 
-/* --- In the page ---------------------------------------------------------------------------- */
-
-function timingSupported() {
-  return typeof PerformanceResourceTiming !== "undefined" && "responseStatus" in PerformanceResourceTiming.prototype;
+/* Ask ``src``'s host: {reachable: false} when it cannot be reached, else {reachable: true,
+ * status} with the status where the host lets this page read it (null where it does not).
+ * ``fetchImpl`` is the page's fetch (a stand-in in the tests). */
+export async function probe(src, fetchImpl) {
+  const quiet = { method: "HEAD", credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer", redirect: "follow" };
+  try {
+    await fetchImpl(src, { ...quiet, mode: "no-cors" });
+  } catch (e) {
+    return { reachable: false, status: null };
+  }
+  try {
+    const response = await fetchImpl(src, { ...quiet, mode: "cors" });
+    return { reachable: true, status: response.status };
+  } catch (e) {
+    return { reachable: true, status: null }; // the host does not share its status with Panes
+  }
 }
+
+/* --- In the page ---------------------------------------------------------------------------- */
 
 function showFailure(frame, retry) {
   const tile = frame.closest(".tile");
@@ -82,53 +96,69 @@ function showFailure(frame, retry) {
   button.type = "button";
   button.className = "btn btn--small";
   button.textContent = "Try again";
-  button.addEventListener("click", () => {
-    box.remove();
-    tile.classList.remove("tile--unavailable");
-    tile.dataset.state = "ok";
-    frame.style.display = "";
-    retry();
-  });
+  button.addEventListener("click", retry);
   notice.append(icon, message, hint, button);
   box.append(title, notice);
   tile.append(box);
 }
 
-export function watch(frame, { timeoutMs = FRAME_TIMEOUT_MS, graceMs = ENTRY_GRACE_MS } = {}) {
-  const supported = timingSupported();
+function clearFailure(frame) {
+  const tile = frame.closest(".tile");
+  const box = tile && tile.querySelector("[data-frame-failure]");
+  if (!box) return;
+  box.remove();
+  tile.classList.remove("tile--unavailable");
+  tile.dataset.state = "ok";
+  frame.style.display = "";
+}
+
+export function watch(frame, { timeoutMs = FRAME_TIMEOUT_MS, probing = true } = {}) {
   let state = null;
   let timer = 0;
 
   function judge() {
     clearTimeout(timer);
     if (!state) return;
-    if (supported && !state.entry) {
+    if (!state.entry && state.loadedAt != null) {
       state.entry = entryFor(performance.getEntriesByType("resource"), state.src, state.since);
-      // Loaded before this module ran: the navigation's entry is there, its load event is past.
-      if (state.entry && state.loadedAt == null) state.loadedAt = performance.now();
     }
     const result = verdict(state, performance.now());
     frame.dataset.frameWatch = result.state;
     if (result.state === FAILED) {
       state = null;
-      showFailure(frame, () => { frame.src = frame.src; start(); });
+      showFailure(frame, () => { frame.src = frame.src; }); // the observer below starts a new watch
+    } else if (result.state === LOADED) {
+      state = null;
     } else if (result.wakeAt != null) {
       timer = setTimeout(judge, Math.max(0, result.wakeAt - performance.now()));
     }
   }
 
   function start(since = performance.now()) {
-    state = { src: frame.src, since, startedAt: performance.now(), loadedAt: null, entry: null, supported, timeoutMs, graceMs };
+    const mine = { src: frame.src, since, startedAt: performance.now(), loadedAt: null, entry: null, probe: null, timeoutMs };
+    state = mine;
+    clearFailure(frame); // a new navigation (Try again, a fresh token) gets a fresh chance
+    if (probing && typeof fetch === "function") {
+      probe(mine.src, fetch.bind(window)).then((answer) => {
+        if (state !== mine) return; // a newer navigation is being judged
+        mine.probe = answer;
+        judge();
+      });
+    }
+    // Loaded before this module ran: its navigation's timing entry is already there.
+    if (since === 0 && entryFor(performance.getEntriesByType("resource"), mine.src, 0)) mine.loadedAt = performance.now();
     judge();
   }
 
   frame.addEventListener("load", () => {
-    if (!state) return;
+    if (!state || state.src !== frame.src) return;
     state.loadedAt = performance.now();
     judge();
   });
   // The refresh script re-points a Tinybird frame at a new token: a new navigation to judge.
-  new MutationObserver(() => { if (state && state.src !== frame.src) start(); }).observe(frame, { attributes: true, attributeFilter: ["src"] });
+  new MutationObserver(() => {
+    if (!state || state.src !== frame.src) start();
+  }).observe(frame, { attributes: true, attributeFilter: ["src"] });
   if (frame.loading === "lazy" && "IntersectionObserver" in window) {
     // A lazy frame starts when it nears the viewport; its clock starts then too.
     const seen = new IntersectionObserver((items) => {
@@ -145,5 +175,10 @@ export function watch(frame, { timeoutMs = FRAME_TIMEOUT_MS, graceMs = ENTRY_GRA
 
 if (typeof document !== "undefined") {
   if (performance.setResourceTimingBufferSize) performance.setResourceTimingBufferSize(1000);
-  document.querySelectorAll('[data-panes-grid] iframe[data-kind="tinybird"]').forEach((frame) => watch(frame));
+  // Only pages whose policy lets them ask the frames' hosts probe (charts.views.PROBE_FRAME_HOSTS);
+  // elsewhere a blocked probe would look like a host that is down, so the timeout alone counts.
+  document.querySelectorAll("[data-panes-grid]").forEach((grid) => {
+    const probing = grid.hasAttribute("data-probe-frames");
+    grid.querySelectorAll('iframe[data-kind="tinybird"]').forEach((frame) => watch(frame, { probing }));
+  });
 }

@@ -23,4 +23,4 @@ def test_the_frame_watch_rules_pass_under_node() -> None:
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# pass 7" in result.stdout and "# fail 0" in result.stdout
+    assert "# pass 8" in result.stdout and "# fail 0" in result.stdout
