@@ -121,3 +121,15 @@ export function categoryLabelLayout(labels, axisPx) {
   if (slot >= ROTATED_SLOT_PX) return { interval: 0, ...rotated };
   return { interval: "auto", ...rotated };
 }
+
+/**
+ * Which labels of a line's category axis (dates, mostly) to show on an axis `axisPx` wide: every
+ * `step`-th from the first, and always the last (the end of the period), dropping a regular one
+ * that would crowd it. Returns ECharts' `axisLabel.interval` callback.
+ */
+export function edgeLabelInterval(labels, axisPx) {
+  const count = labels.length;
+  const longest = Math.max(0, ...labels.map((text) => String(text).length)) * CHAR_PX + 2 * LABEL_GAP_PX;
+  const step = Math.max(1, Math.ceil((count * longest) / Math.max(axisPx, 1)));
+  return (index) => index === count - 1 || (index % step === 0 && count - 1 - index >= step);
+}

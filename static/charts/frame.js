@@ -17,6 +17,7 @@
  */
 import {
   categoryLabelLayout,
+  edgeLabelInterval,
   cleanNumber,
   csvText,
   kpiIsEmpty,
@@ -582,6 +583,10 @@ import {
       axes.category.boundaryGap = false;
       axes.category.axisLabel.alignMinLabel = "left";
       axes.category.axisLabel.alignMaxLabel = "right";
+      axes.category.axisLabel.interval = edgeLabelInterval(axes.category.data, Math.max(chartEl.clientWidth - 60, 1));
+      axes.category.axisLabel.hideOverlap = false;
+      axes.category.axisLabel.showMinLabel = true;
+      axes.category.axisLabel.showMaxLabel = true;
     }
     return {
       grid: { left: 4, right: 16, top: legend ? 34 : 12, bottom: 4, containLabel: true },
@@ -732,7 +737,7 @@ import {
     resizeFrame = requestAnimationFrame(function () {
       if (!chart) return;
       // Label and legend layouts depend on the width: draw again, else just resize.
-      if (config.type === "bar" || config.type === "pie" || config.type === "donut") redraw();
+      if (config.type !== "kpi" && config.type !== "table") redraw();
       chart.resize();
     });
   });

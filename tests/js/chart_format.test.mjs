@@ -4,6 +4,7 @@ import test from "node:test";
 
 import {
   categoryLabelLayout,
+  edgeLabelInterval,
   cleanNumber,
   csvField,
   csvText,
@@ -84,4 +85,15 @@ test("bar labels: straight when they fit, rotated and truncated when not, never 
   assert.ok(narrow.width > 0);
   const crowded = categoryLabelLayout(Array.from({ length: 60 }, (_, i) => "City " + i), 300);
   assert.equal(crowded.interval, "auto");
+});
+
+test("a line's axis always shows its last label and never crowds it", () => {
+  const days = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10));
+  const show = edgeLabelInterval(days, 300);
+  const shown = days.filter((_, i) => show(i));
+  assert.equal(shown.at(-1), "2026-12-31");
+  assert.equal(shown[0], "2026-01-01");
+  assert.ok(shown.length >= 2 && shown.length <= 4, shown.join(" "));
+  const few = edgeLabelInterval(["a", "b", "c"], 900);
+  assert.deepEqual([0, 1, 2].map(few), [true, true, true]);
 });
