@@ -85,12 +85,12 @@ function showFailure(frame, retry) {
   const icon = document.createElement("span");
   icon.className = "tile__icon";
   icon.setAttribute("aria-hidden", "true");
-  icon.textContent = "!";
+  // The same warning sign as the server's unavailable tiles (charts/_tile.html).
+  icon.innerHTML = '<svg viewBox="0 0 24 24" width="22" height="22"><path d="M12 3 2 20h20L12 3Z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/><path d="M12 10v4M12 17v.5" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>';
   const message = document.createElement("p");
   message.className = "tile__message";
   message.textContent = MESSAGE;
   const hint = document.createElement("p");
-  hint.className = "tile__hint";
   hint.textContent = HINT;
   const button = document.createElement("button");
   button.type = "button";
