@@ -1,13 +1,15 @@
 """Every Panes chart as a table and as a CSV file, against the demo server.
 
-The CSV is fetched by the frame with the same token and filters as the chart, so the chart host's
-fixed params apply to the file exactly as to the chart: alice's file holds Acme's rows only, and
-asking the host for another company anyway changes nothing.
+The CSV is written by the frame from the rows it drew, which it fetched with the chart's token and
+filters, so the chart host's fixed params apply to the file exactly as to the chart: alice's file
+holds Acme's rows only, and asking the host for another company anyway changes nothing. The file
+and the table view hold the same columns, and numbers without float noise.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from .conftest import login, screenshot
@@ -86,12 +88,30 @@ def test_the_csv_a_user_downloads_has_only_their_tenants_rows(context, panes) ->
     acme_total = sum(int(r["orders"]) for r in rows)
     assert acme_total == panes.sql(COUNT_SQL, ("acme", *MARCH))[0][0] != panes.sql(COUNT_SQL, ("globex", *MARCH))[0][0]
 
-    [request] = [r for r in calls if ".csv" in r.url]
-    assert request.url.startswith(f"{panes.api_origin}/v0/pipes/sales_by_city.csv?")
-    assert f"date_from={MARCH[0]}" in request.url and f"date_to={MARCH[1]}" in request.url
-    assert "company_id" not in request.url
-    claims = jwt_claims(request.headers["authorization"].removeprefix("Bearer "))
-    assert {s["fixed_params"]["company_id"] for s in claims["scopes"]} == {"acme"}
+    # Money as a person writes it: no 540718.2499999999.
+    assert all(re.fullmatch(r"-?\d+(\.\d{1,2})?", r["revenue"]) for r in rows), [r["revenue"] for r in rows]
+    # No request of its own: the rows are those the chart fetched, with its token and dates.
+    assert not [r for r in calls if ".csv" in r.url]
+    requests = [r for r in calls if r.url.startswith(f"{panes.api_origin}/v0/pipes/sales_by_city.json")]
+    assert requests
+    for request in requests:
+        assert f"date_from={MARCH[0]}" in request.url and f"date_to={MARCH[1]}" in request.url
+        assert "company_id" not in request.url
+        claims = jwt_claims(request.headers["authorization"].removeprefix("Bearer "))
+        assert {s["fixed_params"]["company_id"] for s in claims["scopes"]} == {"acme"}
+
+
+def test_the_table_view_shows_every_column_of_the_csv(context, panes) -> None:
+    page, frames, _ = march_dashboard(context, panes, "alice")
+    for title in ("Revenue by city", "Top products", "Revenue by day"):
+        frame = frames[title]
+        _, rows = download_csv(page, frame)
+        frame.click("#panes-view-toggle")
+        frame.wait_for_function("() => document.body.dataset.view === 'table'")
+        headers = frame.eval_on_selector_all("#panes-data thead th", "cells => cells.map(c => c.textContent)")
+        assert len(headers) == len(rows[0]) >= 2, (title, headers, list(rows[0]))
+        assert [h.lower() for h in headers] == [name.replace("_", " ").lower() for name in rows[0]], title
+    screenshot(page, "table-view-every-csv-column")
 
 
 def test_bob_downloads_globex_rows(context, panes) -> None:

@@ -135,6 +135,7 @@ def test_switching_organisation_stays_on_the_dashboard(context, panes) -> None:
     assert page.url == panes.page_origin + here
     assert page.locator("#tenant-switch option:checked").inner_text() == other
     chart_frames(page)
+    page.wait_for_timeout(1500)
     screenshot(page, "switch-organisation-same-dashboard")
 
 
@@ -154,6 +155,7 @@ def test_a_personal_dashboard_has_the_filter_bar_and_reads_the_dates(context, pa
     frames = chart_frames(page)
     days = [row[0] for row in accessible_rows(frames["Revenue by day"])]
     assert days and all(MARCH[0] <= day <= MARCH[1] for day in days), days
+    page.wait_for_timeout(1500)  # the line's drawing animation, for the screenshot
     screenshot(page, "personal-dashboard-filter-bar")
 
 
