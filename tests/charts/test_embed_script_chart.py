@@ -86,13 +86,18 @@ def test_a_chart_on_no_visible_dashboard_is_404(alice_client, workspace, sales) 
     assert alice_client.get(url(999_999)).status_code == 404
 
 
-def test_staff_without_a_tenant_get_no_organisation(staff_client, sales) -> None:
-    assert staff_client.get(url(sales.pk)).status_code == 403
+def test_staff_without_a_tenant_get_no_organisation_and_a_way_to_the_admin(staff_client, sales) -> None:
+    response = staff_client.get(url(sales.pk))
+    assert response.status_code == 200 and "No organisation" in response.content.decode()
+    assert 'target="_blank" rel="noopener">Open the admin</a>' in response.content.decode()
+    assert "<iframe" not in response.content.decode()
 
 
-def test_anonymous_visitors_are_sent_to_login(client, sales) -> None:
+def test_anonymous_visitors_get_a_sign_in_link_opening_a_new_window(client, sales) -> None:
     response = client.get(url(sales.pk))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    html = response.content.decode()
+    assert response.status_code == 200 and "<iframe" not in html
+    assert f'href="{reverse("login")}?next=' in html and 'target="_blank" rel="noopener"' in html
 
 
 def test_tinybird_charts_can_be_embedded_alone_too(alice_client, workspace, acme) -> None:
