@@ -111,8 +111,9 @@
     frames().forEach(function (frame) {
       var tile = frame.closest(".tile");
       var grant = (doc.workspaces || {})[frame.dataset.workspace];
-      if (!grant || !grant.token || (tile && unconfigured.indexOf(tile.dataset.chart) !== -1)) {
-        failClosed(frame, tile ? unavailable[tile.dataset.chart] : "");
+      var chart = tile ? tile.dataset.chart : "";
+      if (!grant || !grant.token || unconfigured.indexOf(chart) !== -1 || unavailable[chart]) {
+        failClosed(frame, unavailable[chart] || "");
         return;
       }
       frame.dataset.expiresAt = String(grant.expires_at);

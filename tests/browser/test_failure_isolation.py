@@ -141,6 +141,23 @@ def test_a_workspace_without_its_key_fails_only_its_own_tile(context, server) ->
         server.manage("shell", "-c", RESTORE_ORDERS)
 
 
+def test_a_workspace_that_loses_its_key_after_the_page_loaded_fails_its_tile_on_the_next_refresh(context, server) -> None:
+    page = login(context, server, "alice")
+    page.goto(f"{server.page_origin}/d/sales-overview/")
+    frames = chart_frames(page)
+    server.manage("shell", "-c", MOVE_ORDERS)
+    try:
+        # The Orders frame asks for a fresh token, as it does when its host refuses the old one.
+        frames["Orders"].evaluate("parent.postMessage({type: 'panes:token-request'}, location.origin)")
+        orders = tile(page, "Orders")
+        page.wait_for_function("document.querySelector('.tile[aria-label=\"Orders\"]').dataset.state === 'unavailable'")
+        screenshot(page, "failure-workspace-key-lost")
+        assert NO_KEY in orders.inner_text() and orders.locator("iframe").count() == 0
+        assert page.locator("iframe[data-panes-frame]").count() == 7
+    finally:
+        server.manage("shell", "-c", RESTORE_ORDERS)
+
+
 def test_a_workspace_whose_host_is_down_fails_only_its_own_tile(context, server, ports) -> None:
     server.manage("shell", "-c", DOWN_HOST_ORDERS.format(port=ports["refused"]))
     try:
