@@ -51,6 +51,9 @@ def preview_view(model_admin: ModelAdmin, request: HttpRequest, object_id: int) 
         "tenant": None,
     }
     raw_tenant = request.GET.get("tenant", "").strip()
+    only = only_tenant(dashboard)
+    if "tenant" not in request.GET and only is not None:
+        raw_tenant = str(only.pk)  # a dashboard for one tenant previews as that tenant at once
     status = 200
     if raw_tenant:
         # isdigit() alone accepts "²", which int() refuses.
@@ -61,6 +64,12 @@ def preview_view(model_admin: ModelAdmin, request: HttpRequest, object_id: int) 
             tenant = get_object_or_404(Tenant, pk=int(raw_tenant))
             context.update(preview_context(request, dashboard=dashboard, tenant=tenant))
     return TemplateResponse(request, "admin/charts/dashboard/preview.html", context, status=status)
+
+
+def only_tenant(dashboard: Dashboard) -> Tenant | None:
+    """The dashboard's one tenant, when it is shown to exactly one (not to every tenant)."""
+    tenants = list(dashboard.tenants.all())
+    return tenants[0] if not dashboard.visible_to_all and len(tenants) == 1 else None
 
 
 def tenant_choices(dashboard: Dashboard) -> list[tuple[Tenant, bool]]:

@@ -92,6 +92,10 @@ class TenantFilterRuleInline(SafeAutocomplete, admin.TabularInline):
     fields = ["param", "value_type", "value", "chart"]
     autocomplete_fields = ["chart"]
 
+    def get_extra(self, request: HttpRequest, obj: Tenant | None = None, **kwargs: object) -> int:
+        # A new tenant sees nothing until it has a rule (fail closed): offer the first row.
+        return 1 if obj is None else 0
+
 
 @admin.register(Tenant)
 class TenantAdmin(GapReportMixin, admin.ModelAdmin):

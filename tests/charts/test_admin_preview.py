@@ -126,3 +126,27 @@ def test_a_preview_token_is_audited_as_the_previewer_for_the_tenant(staff_client
     staff_client.get(preview_url(board, acme))
     [grant] = TokenGrant.objects.all()
     assert (grant.user, grant.tenant, grant.dashboard) == (staff, acme, board)
+
+
+def test_a_dashboard_for_one_tenant_previews_as_that_tenant_at_once(staff_client, board, acme, globex) -> None:
+    assert payloads_in(staff_client.get(preview_url(board)).content.decode()) == []  # two tenants: choose
+    board.tenants.remove(globex)
+    [payload, *_] = payloads_in(staff_client.get(preview_url(board)).content.decode())
+    assert payload["scopes"][0]["fixed_params"] == {"company_id": "acme"}
+    board.visible_to_all = True
+    board.save()
+    assert payloads_in(staff_client.get(preview_url(board)).content.decode()) == []  # every tenant sees it
+
+
+def test_a_new_tenant_form_offers_its_first_filter_rule_row(staff_client) -> None:
+    add = staff_client.get(reverse("admin:charts_tenant_add")).content.decode()
+    assert 'name="filter_rules-TOTAL_FORMS" value="1"' in add
+    response = staff_client.post(
+        reverse("admin:charts_tenant_add"),
+        {"name": "Umbrella", "slug": "umbrella", "is_active": "on", "filter_rules-TOTAL_FORMS": "1",
+         "filter_rules-INITIAL_FORMS": "0", "filter_rules-0-param": "", "filter_rules-0-value_type": "string",
+         "filter_rules-0-value": "", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 302, response.context and response.context.get("errors")
+    umbrella = Tenant.objects.get(slug="umbrella")  # the row left blank is no rule
+    assert not umbrella.filter_rules.exists()
