@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support import liveserver
 from tests.support.browser import StaticSite
@@ -28,10 +29,14 @@ from .test_demo_isolation import chart_frames
 NO_KEY = "Charts of this workspace are not configured yet"
 HOST_DOWN = "Chart host unavailable"
 WATCH_MS = 20_000  # the frame watch's 15 s timeout, and some
-WATCHED = """([src, state]) => {
-  const f = document.querySelector('.tile[aria-label="Orders"] iframe');
-  return f.src === src && f.dataset.frameWatch === state;
-}"""
+
+
+def watched(page, src: str, state: str) -> None:
+    """Waits until the Orders frame shows ``src`` and frame_watch calls it ``state``; polled by
+    Playwright's locators (a string predicate would be eval'd, which the page's CSP forbids)."""
+    frame = page.locator('.tile[aria-label="Orders"] iframe')
+    expect(frame).to_have_attribute("src", src, timeout=WATCH_MS)
+    expect(frame).to_have_attribute("data-frame-watch", state, timeout=WATCH_MS)
 
 MOVE_ORDERS = """
 from charts.models import Chart, Workspace
@@ -150,7 +155,7 @@ def test_a_workspace_that_loses_its_key_after_the_page_loaded_fails_its_tile_on_
         # The Orders frame asks for a fresh token, as it does when its host refuses the old one.
         frames["Orders"].evaluate("parent.postMessage({type: 'panes:token-request'}, location.origin)")
         orders = tile(page, "Orders")
-        page.wait_for_function("document.querySelector('.tile[aria-label=\"Orders\"]').dataset.state === 'unavailable'")
+        expect(orders).to_have_attribute("data-state", "unavailable")  # no string eval: the page's CSP forbids it
         screenshot(page, "failure-workspace-key-lost")
         assert NO_KEY in orders.inner_text() and orders.locator("iframe").count() == 0
         assert page.locator("iframe[data-panes-frame]").count() == 7
@@ -193,7 +198,7 @@ def test_a_tinybird_frame_that_does_not_load_says_so_after_its_timeout(context, 
             ("404", f"http://127.0.0.1:{ports['frames']}/no-such-chart"),
         ):
             frame.evaluate("(f, src) => { f.src = src; }", src)
-            page.wait_for_function(WATCHED, arg=[src, "failed"], timeout=WATCH_MS)
+            watched(page, src, "failed")
             assert HOST_DOWN in orders.inner_text(), name
             assert frame.evaluate("f => getComputedStyle(f).display") == "none", name
             screenshot(page, f"failure-tinybird-{name}")
@@ -206,7 +211,7 @@ def test_a_tinybird_frame_that_does_not_load_says_so_after_its_timeout(context, 
 
         ok = f"http://127.0.0.1:{ports['frames']}/ok.html"
         frame.evaluate("(f, src) => { f.src = src; }", ok)
-        page.wait_for_function(WATCHED, arg=[ok, "loaded"], timeout=WATCH_MS)
+        watched(page, ok, "loaded")
         page.wait_for_timeout(1000)
         assert orders.locator("[data-frame-failure]").count() == 0
         assert frame.evaluate("f => getComputedStyle(f).display") == "block"
