@@ -2,10 +2,6 @@
 (tests/js/admin_layout.test.mjs), the form around it, and a layout saved without JavaScript."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
@@ -13,25 +9,12 @@ from django.urls import reverse
 
 from charts.models import Dashboard, DashboardChart
 from tests.charts.builders import make_chart, make_dashboard
-
-ROOT = Path(__file__).resolve().parents[2]
-NODE = shutil.which("node")
+from tests.support.node import needs_node, node_test
 
 
-@pytest.mark.skipif(NODE is None, reason="needs node")
+@needs_node
 def test_the_pure_layout_rules_pass_under_node() -> None:
-    assert NODE is not None
-    # --experimental-detect-module: the static files are ES modules in a package without "type".
-    result = subprocess.run(
-        [NODE, "--experimental-detect-module", "--test", str(ROOT / "tests/js/admin_layout.test.mjs")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# fail 0" in result.stdout
-    assert "# pass 8" in result.stdout
+    assert "# pass 8" in node_test("admin_layout.test.mjs")
 
 
 @pytest.fixture

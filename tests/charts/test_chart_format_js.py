@@ -2,26 +2,9 @@
 writing, CSV, the KPI empty state, pie legend and bar label layouts (tests/js/)."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-NODE = shutil.which("node")
+from tests.support.node import needs_node, node_test
 
 
-@pytest.mark.skipif(NODE is None, reason="needs node")
+@needs_node
 def test_the_pure_frame_rules_pass_under_node() -> None:
-    assert NODE is not None
-    # --experimental-detect-module: the static files are ES modules in a package without "type".
-    result = subprocess.run(
-        [NODE, "--experimental-detect-module", "--test", str(ROOT / "tests/js/chart_format.test.mjs")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# fail 0" in result.stdout
+    node_test("chart_format.test.mjs")
