@@ -94,15 +94,26 @@ def read_listing(workspace: Workspace, *, origin: str | None, timeout: float = T
         raise ListingUnavailable(f"{where}: {exc}") from None
 
 
-def read_document(workspace: Workspace, *, origin: str | None, timeout: float = TIMEOUT_SECONDS) -> tuple[Any, str]:
-    """The ``GET /v0/pipes`` document as the host answered it, and where it was read."""
-    # Checked before the key is read: a row pointing elsewhere must never receive it.
+def admin_key(workspace: Workspace) -> str:
+    """The workspace's admin token, read now, for a request to its own host. Checked before the
+    key is read: a row pointing at a host or variable the operator did not allow never gets it
+    (ListingRefused); an unset or short variable is ListingUnavailable."""
     problems = routing.workspace_problems(workspace.api_host, workspace.signing_key_env)
     if problems:
-        raise ListingRefused("pipe listing not requested, the key was not sent: " + " ".join(problems.values()))
+        raise ListingRefused("the key was not sent: " + " ".join(problems.values()))
     try:
-        key = read_signing_key(workspace.signing_key_env).decode()
+        return read_signing_key(workspace.signing_key_env).decode()
     except tokens.SigningKeyError as exc:
+        raise ListingUnavailable(str(exc)) from None
+
+
+def read_document(workspace: Workspace, *, origin: str | None, timeout: float = TIMEOUT_SECONDS) -> tuple[Any, str]:
+    """The ``GET /v0/pipes`` document as the host answered it, and where it was read."""
+    try:
+        key = admin_key(workspace)
+    except ListingRefused as exc:
+        raise ListingRefused(f"pipe listing not requested, {exc}") from None
+    except ListingUnavailable as exc:
         raise ListingUnavailable(f"cannot read the pipe listing: {exc}") from None
     if workspace.api_host:
         origin = routing.normalise_origin(workspace.api_host)

@@ -24,10 +24,8 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest
 
-from .. import routing, tokens
 from ..models import TenantFilterRule, Workspace
-from ..pipe_listing import ListingRefused, ListingUnavailable, get_over_http, origin_for
-from ..signing import read_signing_key
+from ..pipe_listing import ListingUnavailable, admin_key, get_over_http, origin_for
 
 Getter = Callable[[str], tuple[int, object]]
 
@@ -129,13 +127,7 @@ def shown(values: list[str]) -> str:
 
 def admin_getter(workspace: Workspace, request: HttpRequest) -> Getter:
     """GET on the workspace's host with its admin token; ListingUnavailable says why not."""
-    problems = routing.workspace_problems(workspace.api_host, workspace.signing_key_env)
-    if problems:
-        raise ListingRefused("the key was not sent: " + " ".join(problems.values()))
-    try:
-        key = read_signing_key(workspace.signing_key_env).decode()
-    except tokens.SigningKeyError as exc:
-        raise ListingUnavailable(str(exc)) from None
+    key = admin_key(workspace)
     origin = origin_for(workspace, request)
 
     def get(path: str) -> tuple[int, object]:
