@@ -106,10 +106,15 @@ def authenticate(token: str | None) -> Credential:
         raise AuthError("no token: send Authorization: Bearer <token> or ?token=")
     if hmac.compare_digest(token.encode(), key):
         return Credential(is_admin=True, name="admin")
-    static = static_tokens.match(token, catalogue.current())
-    if static is not None:
+    try:
+        claims = _decode(token, key)
+    except AuthError:
+        # Not a JWT of this workspace: a static token a datafile declares? Asked only now, so a
+        # viewer's JWT never costs the environment reads.
+        static = static_tokens.match(token, catalogue.current())
+        if static is None:
+            raise
         return Credential(is_admin=False, name=f"static:{static.name}", scopes=static.scopes)
-    claims = _decode(token, key)
     if claims.get("workspace_id") != settings.PIPES_WORKSPACE_ID:
         raise AuthError("the token is for another workspace")
     scopes = claims.get("scopes", [])
