@@ -375,22 +375,29 @@ def test_events_posted_to_a_page_worker_land_in_the_host(served: Served) -> None
 def test_concurrent_reads_through_both_page_workers_are_served_by_one_host(served: Served) -> None:
     pages, _, host_worker = served.processes()
     assert len(pages) == 2
-    before = len(served.access_log())
-    tenants = [f"t{i % len(TENANTS)}" for i in range(40)]
-    with ThreadPoolExecutor(max_workers=40) as pool:
-        answers = list(pool.map(served.totals, tenants))
-    for tenant, (status, body) in zip(tenants, answers):
-        assert status == 200, body
-        assert body["data"] == [{"tenant_id": tenant, "total": sum(TENANTS[tenant]), "orders": len(TENANTS[tenant])}]
-    _wait_for(lambda: len([e for e in served.access_log()[before:] if e["path"] == "/v0/pipes/sv_totals.json"]) == 80)
     by_pid: dict[int, int] = {}
-    for entry in served.access_log()[before:]:
-        if entry["path"] == "/v0/pipes/sv_totals.json":
-            by_pid[int(entry["pid"])] = by_pid.get(int(entry["pid"]), 0) + 1
+    sent = 0
+    # The kernel, not Panes, picks which worker accepts a connection: on a quiet machine one may
+    # take a whole round, so rounds go on (at most 10) until both page workers have served.
+    for _round in range(10):
+        before = len(served.access_log())
+        tenants = [f"t{i % len(TENANTS)}" for i in range(40)]
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            answers = list(pool.map(served.totals, tenants))
+        for tenant, (status, body) in zip(tenants, answers):
+            assert status == 200, body
+            assert body["data"] == [{"tenant_id": tenant, "total": sum(TENANTS[tenant]), "orders": len(TENANTS[tenant])}]
+        sent += 40
+        _wait_for(lambda: len([e for e in served.access_log()[before:] if e["path"] == "/v0/pipes/sv_totals.json"]) == 80)
+        for entry in served.access_log()[before:]:
+            if entry["path"] == "/v0/pipes/sv_totals.json":
+                by_pid[int(entry["pid"])] = by_pid.get(int(entry["pid"]), 0) + 1
+        if set(by_pid) - {host_worker} == set(pages):
+            break
     # Each request is logged once by the page worker that took it and once by the host.
-    assert by_pid.pop(host_worker) == 40
+    assert by_pid.pop(host_worker) == sent
     assert set(by_pid) == set(pages), by_pid
-    assert sum(by_pid.values()) == 40
+    assert sum(by_pid.values()) == sent
     assert _holders(served.data_dir / "clickhouse") == {host_worker}
 
 

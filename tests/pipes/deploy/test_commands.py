@@ -14,9 +14,13 @@ from pipes import catalogue
 from pipes.engine import ChdbEngine, ddl, runtime
 from tests.pipes.deploy.conftest import EVENT_COLUMNS, FIXTURE, event, tables
 
-YESTERDAY = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).replace(
-    hour=12, minute=0, second=0, microsecond=0, tzinfo=None
-).isoformat(sep=" ")
+
+
+def yesterday_noon() -> str:
+    """Noon yesterday (UTC), asked when the rows are written: a run crossing midnight must not
+    write the day before ClickHouse's yesterday()."""
+    day = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
+    return day.replace(hour=12, minute=0, second=0, microsecond=0, tzinfo=None).isoformat(sep=" ")
 
 
 @pytest.fixture
@@ -92,9 +96,10 @@ def merge_tree_snapshot(project: Path, mode: str) -> None:
 
 def deploy_with_yesterdays_hits(live: ChdbEngine, project: Path) -> None:
     run("pipes_deploy", str(project))
+    yesterday = yesterday_noon()
     live.insert("analytics_events", EVENT_COLUMNS, [
-        event(YESTERDAY, "acme", "s1", "/a"), event(YESTERDAY, "acme", "s2", "/a"),
-        event(YESTERDAY, "acme", "s1", "/b"), event(YESTERDAY, "globex", "s3", "/a"),
+        event(yesterday, "acme", "s1", "/a"), event(yesterday, "acme", "s2", "/a"),
+        event(yesterday, "acme", "s1", "/b"), event(yesterday, "globex", "s3", "/a"),
     ])
 
 
