@@ -133,3 +133,81 @@ export function edgeLabelInterval(labels, axisPx) {
   const step = Math.max(1, Math.ceil((count * longest) / Math.max(axisPx, 1)));
   return (index) => index === count - 1 || (index % step === 0 && count - 1 - index >= step);
 }
+
+/* --- Columns, labels and file names --------------------------------------------------------- */
+
+/** A cell as a label: date-times at midnight read better as dates; null is empty. */
+export function label(value) {
+  if (value === null || value === undefined) return "";
+  return String(value).replace(/[ T]00:00:00(\.0+)?Z?$/, "");
+}
+
+/** A column name as words: "rocket_skates" -> "Rocket skates". */
+export function humanize(name) {
+  const text = String(name).replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function isNumericType(type) {
+  return /int|float|decimal|double|number/i.test(type || "");
+}
+
+/**
+ * The columns of an answer ({meta, rows}) as a chart of `config` reads them: every name, the
+ * index (config.index, else the first column; none for a KPI), and the plotted categories
+ * (config.categories, else every numeric column but the index).
+ */
+export function columns(meta, rows, config) {
+  const names = meta.length ? meta.map((m) => m.name) : Object.keys(rows[0] || {});
+  const index = config.index || (config.type === "kpi" ? "" : names[0] || "");
+  const categories =
+    config.categories && config.categories.length
+      ? config.categories.slice()
+      : names.filter((name, i) => {
+          if (name === index) return false;
+          return meta.length ? isNumericType(meta[i].type) : toNumber((rows[0] || {})[name]) !== null;
+        });
+  return { names, index, categories };
+}
+
+/** name -> whether every value of the column is a number or null (booleans are not). */
+export function numericColumns(names, rows) {
+  const numeric = {};
+  for (const name of names) {
+    numeric[name] =
+      rows.every((row) => row[name] === null || toNumber(row[name]) !== null) && typeof (rows[0] || {})[name] !== "boolean";
+  }
+  return numeric;
+}
+
+/** The columns of a table chart: its index and categories when it names them, else all. */
+export function tableColumns(cols, config) {
+  if (config.categories && config.categories.length) return [cols.index].concat(cols.categories).filter(Boolean);
+  return cols.names;
+}
+
+/** The table view and the CSV: a table chart's own columns, else every column of the answer,
+ * the plotted ones first. */
+export function dataColumns(cols, config) {
+  if (config.type === "table") return tableColumns(cols, config);
+  const first = [cols.index].concat(cols.categories).filter((name) => name && cols.names.includes(name));
+  return first.concat(cols.names.filter((name) => !first.includes(name)));
+}
+
+/** Text as a file-name part: lower case ASCII words joined by "-", at most 60 characters. */
+export function slug(text, fallback = "chart") {
+  const value = String(text || "").toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  return value.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || fallback;
+}
+
+/**
+ * The CSV file's name: the chart's title, the drilled values (a detail table's), then the date
+ * range of the filters, else `today` (YYYY-MM-DD).
+ */
+export function csvName(title, filters, today, drillValues = []) {
+  const parts = [slug(title)];
+  for (const value of drillValues) parts.push(slug(value, "value"));
+  if (filters.date_from || filters.date_to) parts.push((filters.date_from || "start") + "_" + (filters.date_to || "end"));
+  else parts.push(today);
+  return parts.join("-") + ".csv";
+}

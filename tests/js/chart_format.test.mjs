@@ -97,3 +97,45 @@ test("a line's axis always shows its last label and never crowds it", () => {
   const few = edgeLabelInterval(["a", "b", "c"], 900);
   assert.deepEqual([0, 1, 2].map(few), [true, true, true]);
 });
+
+import { columns, csvName, dataColumns, humanize, label, numericColumns, slug, tableColumns } from "../../static/charts/chart_format.js";
+
+test("labels drop a midnight time, names read as words", () => {
+  assert.equal(label("2026-03-01 00:00:00"), "2026-03-01");
+  assert.equal(label("2026-03-01T00:00:00.000Z"), "2026-03-01");
+  assert.equal(label("2026-03-01 10:30:00"), "2026-03-01 10:30:00");
+  assert.equal(label(null), "");
+  assert.equal(humanize("rocket_skates"), "Rocket skates");
+});
+
+test("columns: the configured index and categories, else the first column and the numeric ones", () => {
+  const meta = [{ name: "city", type: "String" }, { name: "revenue", type: "Float64" }, { name: "orders", type: "UInt64" }];
+  const rows = [{ city: "Paris", revenue: 1.5, orders: 2 }];
+  assert.deepEqual(columns(meta, rows, { type: "bar", index: "", categories: [] }), {
+    names: ["city", "revenue", "orders"],
+    index: "city",
+    categories: ["revenue", "orders"],
+  });
+  assert.equal(columns(meta, rows, { type: "kpi", index: "", categories: [] }).index, "");
+  assert.deepEqual(columns([], rows, { type: "bar", index: "city", categories: ["orders"] }).categories, ["orders"]);
+  // Without meta, numbers in the first row decide.
+  assert.deepEqual(columns([], [{ day: "2026-03-01", n: "3" }], { type: "line" }).categories, ["n"]);
+});
+
+test("numeric columns, table columns and the data view's column order", () => {
+  const rows = [{ city: "Paris", revenue: 1, ok: true }, { city: "Rome", revenue: null, ok: false }];
+  assert.deepEqual(numericColumns(["city", "revenue", "ok"], rows), { city: false, revenue: true, ok: false });
+  const cols = { names: ["city", "orders", "revenue"], index: "city", categories: ["revenue"] };
+  assert.deepEqual(tableColumns(cols, { categories: ["revenue"] }), ["city", "revenue"]);
+  assert.deepEqual(tableColumns(cols, { categories: [] }), ["city", "orders", "revenue"]);
+  assert.deepEqual(dataColumns(cols, { type: "bar" }), ["city", "revenue", "orders"]);
+});
+
+test("CSV names: the title, the drilled values, then the date range or today", () => {
+  assert.equal(slug("Revenue by city"), "revenue-by-city");
+  assert.equal(slug("Café ☕"), "cafe");
+  assert.equal(slug("☕"), "chart");
+  assert.equal(csvName("Revenue by city", { date_from: "2026-03-01", date_to: "2026-03-31" }, "2026-12-01"), "revenue-by-city-2026-03-01_2026-03-31.csv");
+  assert.equal(csvName("Revenue by city", {}, "2026-12-01"), "revenue-by-city-2026-12-01.csv");
+  assert.equal(csvName("Revenue by city", { date_to: "2026-03-31" }, "2026-12-01", ["Paris", "Rocket skates"]), "revenue-by-city-paris-rocket-skates-start_2026-03-31.csv");
+});
