@@ -20,14 +20,35 @@
  * if it comes from Panes' origin AND from that element's own iframe. Changing data-theme or the
  * filter attributes later updates the embed without reloading it (postMessage, addressed to
  * Panes' origin only); other attribute changes reload it. Elements added later are picked up.
+ *
+ * The embed API, version 1 (PanesEmbed.API_VERSION; README "Embed JS API" documents it): each
+ * mounted element has a handle, `element.panes` or `PanesEmbed.get(element)`:
+ *
+ *   handle.on(event, fn) / handle.off(event, fn)   events: ready, chart-click, filters-changed,
+ *                                                  drill, error, resize; fn(detail)
+ *   handle.setFilters(filters, {period, compare})  handle.setTheme(theme)   handle.refresh()
+ *   handle.openDrill(chart, [value, ...])
+ *
+ * Each event is also a DOM CustomEvent "panes:<event>" (it bubbles) on the element. Actions asked
+ * for before the embed is ready wait and go once it is; a listener added after `ready` is called
+ * at once with that ready's detail. Events count only from Panes' origin and the element's own
+ * iframe; actions are posted to Panes' origin only, and the embed obeys them only from an origin
+ * Panes allows (PANES_EMBED_ALLOWED_ORIGINS).
  */
 (function () {
   "use strict";
 
   var script = document.currentScript;
   if (!script || !script.src) return;
+  var API_VERSION = 1;
+  var EVENT = "panes:event";
+  var ACTION = "panes:action";
+  var EVENTS = ["ready", "chart-click", "filters-changed", "drill", "error", "resize"];
+  var ACTIONS = ["setFilters", "setTheme", "refresh", "openDrill"];
   var origin = new URL(script.src, location.href).origin;
   var registry = (window.PanesEmbed = window.PanesEmbed || { origins: {} });
+  registry.API_VERSION = API_VERSION;
+  registry.get = function (element) { return (element && element.panes) || null; };
   if (registry.origins[origin]) return; // the same script twice: the first one does the work
   registry.origins[origin] = true;
 
@@ -97,7 +118,78 @@
     element.panesIframe = iframe;
     element.panesSrc = iframe.src;
     element.appendChild(iframe);
-    embeds.push({ element: element, iframe: iframe });
+    var entry = { element: element, iframe: iframe, ready: null, queue: [], listeners: {} };
+    element.panes = handleFor(entry);
+    embeds.push(entry);
+  }
+
+  /* --- The embed API: a handle per element ------------------------------------------------- */
+
+  function stringValues(values) {
+    var out = {};
+    if (!values || typeof values !== "object") return out;
+    Object.keys(values).forEach(function (name) {
+      if (values[name] !== null && values[name] !== undefined) out[name] = String(values[name]);
+    });
+    return out;
+  }
+
+  function act(entry, action, args) {
+    var message = { type: ACTION, version: API_VERSION, action: action, args: args };
+    // Until the embed said it is ready its window may still be about:blank or loading.
+    if (entry.ready) send(entry, message);
+    else entry.queue.push(message);
+  }
+
+  function call(fn, detail) {
+    try {
+      fn(detail);
+    } catch (error) {
+      setTimeout(function () { throw error; }); // one broken listener does not silence the others
+    }
+  }
+
+  function handleFor(entry) {
+    return {
+      version: API_VERSION,
+      on: function (event, fn) {
+        if (EVENTS.indexOf(event) === -1 || typeof fn !== "function") return this;
+        (entry.listeners[event] = entry.listeners[event] || []).push(fn);
+        if (event === "ready" && entry.ready) {
+          var detail = entry.ready;
+          setTimeout(function () { call(fn, detail); });
+        }
+        return this;
+      },
+      off: function (event, fn) {
+        var list = entry.listeners[event] || [];
+        entry.listeners[event] = list.filter(function (f) { return f !== fn; });
+        return this;
+      },
+      setFilters: function (filters, options) {
+        options = options || {};
+        act(entry, "setFilters", { filters: stringValues(filters), period: options.period ? String(options.period) : "", compare: options.compare ? String(options.compare) : "" });
+      },
+      setTheme: function (theme) {
+        matchScheme(entry.iframe, String(theme));
+        act(entry, "setTheme", { theme: String(theme) });
+      },
+      refresh: function () { act(entry, "refresh", {}); },
+      openDrill: function (chart, path) {
+        act(entry, "openDrill", { chart: String(chart), path: (path || []).map(String) });
+      },
+    };
+  }
+
+  function receive(entry, event, detail) {
+    if (event === "ready") {
+      entry.ready = detail || {};
+      var queued = entry.queue;
+      entry.queue = [];
+      queued.forEach(function (message) { send(entry, message); });
+    }
+    (entry.listeners[event] || []).slice().forEach(function (fn) { call(fn, detail); });
+    entry.element.dispatchEvent(new CustomEvent("panes:" + event, { bubbles: true, detail: detail }));
   }
 
   function matchScheme(iframe, theme) {
@@ -116,6 +208,7 @@
       var next = embedUrl(element);
       if (next !== element.panesSrc) {
         element.panesSrc = next;
+        entry.ready = null; // a new page: actions wait for its own ready
         entry.iframe.src = next;
       }
       return;
@@ -135,7 +228,14 @@
   window.addEventListener("message", function (event) {
     if (event.origin !== origin) return;
     var message = event.data;
-    if (!message || message.type !== "panes:resize") return;
+    if (!message) return;
+    if (message.type === EVENT && message.version === API_VERSION && EVENTS.indexOf(message.event) !== -1) {
+      embeds.forEach(function (entry) {
+        if (entry.iframe.contentWindow === event.source) receive(entry, message.event, message.detail);
+      });
+      return;
+    }
+    if (message.type !== "panes:resize") return;
     embeds.forEach(function (entry) {
       if (entry.iframe.contentWindow !== event.source) return;
       var height = Number(message.height);
