@@ -9,6 +9,12 @@ refusing them here as well means the page never even forwards them.
 
 Values come from the query string of the dashboard, embed and frame URLs. Only offered params are
 kept; anything else is dropped and reported as ignored. Dates must be ``YYYY-MM-DD``.
+
+Clicks: a chart may drill into a detail pipe and may set a cross-filter param for the other charts
+on its page. Both follow the same rule as the filter bar: a param that is a tenant param, or that
+the tenant's rules fix, is never set by a click (``drill_offered``, ``cross_filter_of``). A page
+also reads ``period`` (a rolling preset, resolved here into date_from/date_to) and ``compare``
+(a comparison range the frames fetch as well), both only when it offers the date range.
 """
 from __future__ import annotations
 
@@ -18,11 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from . import tokens
+from . import periods, tokens
+from .fields import PARAM_NAME_RE
 from .models import Chart, TenantFilterRule
 
 DATE_FROM, DATE_TO = "date_from", "date_to"
+PERIOD, COMPARE = "period", "compare"
 MAX_VALUE_LENGTH = 200
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -30,6 +39,8 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PRESENTATION_KEYS = frozenset({"theme", "bordered", "titled", "controls", "autosize"})
 # Keys the chart host gives a meaning of their own; a filter can never be called that.
 HOST_RESERVED = frozenset({"token", "q", "format"})
+# Keys the page reads for its date range: never pipe params either.
+PAGE_KEYS = frozenset({PERIOD, COMPARE})
 
 
 def is_date_param(name: str) -> bool:
@@ -42,6 +53,8 @@ def label_for(name: str) -> str:
         return "From"
     if name == DATE_TO:
         return "To"
+    if name == COMPARE:
+        return "Comparison"
     text = name.replace("_", " ")
     return text[:1].upper() + text[1:]
 
@@ -66,6 +79,48 @@ def declared_params(chart: Chart) -> tuple[str, ...]:
         return ()
 
 
+def drill_params(chart: Chart) -> tuple[str, ...]:
+    """The params the chart's clicks set, in drill order; none if the stored value no longer validates."""
+    try:
+        return chart.drill_params.validated()
+    except ValidationError:
+        return ()
+
+
+def chart_spec(chart: Chart) -> tokens.ChartSpec:
+    """What minting knows of ``chart``: the one translation, for tokens and for the page's offers."""
+    clicks_drill = chart.clickable and bool(drill_params(chart))
+    return tokens.ChartSpec(
+        key=chart.pk,
+        resource=chart.scope_resource,
+        tenant_params=chart.required_tenant_params,
+        shared=chart.is_shared,
+        filter_params=declared_params(chart),
+        detail_resource=chart.detail_resource if clicks_drill else None,
+        drill_params=drill_params(chart),
+    )
+
+
+def drill_offered(chart: Chart, rules: Iterable[TenantFilterRule]) -> bool:
+    """Whether the page and the frame offer ``chart``'s drill-through to a tenant with ``rules``:
+    decided by tokens.drill_offered, as minting decides whether the detail pipe gets a scope."""
+    return tokens.drill_offered(chart_spec(chart), [r.spec(typed=False) for r in rules])
+
+
+def cross_filter_of(chart: Chart, rules: Iterable[TenantFilterRule]) -> str:
+    """The param a click on ``chart`` sets for the other charts, or "": never a tenant param, a
+    param the rules fix for its pipe, or a key with a meaning of its own."""
+    name = chart.cross_filter_param
+    if not name or not chart.clickable or not PARAM_NAME_RE.fullmatch(name):
+        return ""
+    specs = [r.spec(typed=False) for r in rules]
+    fixed, _ = tokens.fixed_params_for(
+        chart.scope_resource, chart.required_tenant_params, specs, filter_params=(*declared_params(chart), name)
+    )
+    reserved = set(chart.required_tenant_params) | HOST_RESERVED | PRESENTATION_KEYS | PAGE_KEYS | set(fixed)
+    return "" if name in reserved else name
+
+
 def excluded_params(chart: Chart, rules: Iterable[TenantFilterRule]) -> set[str]:
     """Params a viewer may never set on ``chart``: its tenant params, the keys with a meaning of
     their own, and every param a token fixes for its pipe, as tokens.fixed_params_for decides it
@@ -75,7 +130,7 @@ def excluded_params(chart: Chart, rules: Iterable[TenantFilterRule]) -> set[str]
     fixed, _ = tokens.fixed_params_for(
         chart.scope_resource, chart.required_tenant_params, specs, filter_params=declared_params(chart)
     )
-    return set(chart.required_tenant_params) | HOST_RESERVED | PRESENTATION_KEYS | set(fixed)
+    return set(chart.required_tenant_params) | HOST_RESERVED | PRESENTATION_KEYS | PAGE_KEYS | set(fixed)
 
 
 def chart_params(chart: Chart, rules: Sequence[TenantFilterRule]) -> tuple[str, ...]:
@@ -98,15 +153,27 @@ def offered_params(per_chart: Iterable[Sequence[str]]) -> tuple[str, ...]:
 
 @dataclass
 class Filters:
-    """Parsed filter values: the valid ones, the errors (param -> message), the ignored keys."""
+    """Parsed filter values: the valid ones, the errors (param -> message), the ignored keys.
+
+    ``period`` is the preset the date range was resolved from ("" for dates typed or none),
+    ``compare`` the comparison key ("" none); ``cross_filters`` are the offered params that charts
+    on the page set by a click: they show as removable chips, not as fields.
+    """
 
     offered: tuple[str, ...] = ()
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+    period: str = ""
+    compare: str = ""
+    cross_filters: tuple[str, ...] = ()
 
     def for_chart(self, params: Iterable[str]) -> dict[str, str]:
         return {name: self.values[name] for name in params if name in self.values}
+
+    @property
+    def offers_dates(self) -> bool:
+        return DATE_FROM in self.offered and DATE_TO in self.offered
 
     @property
     def fields(self) -> list[Field]:
@@ -119,6 +186,16 @@ class Filters:
                 error=self.errors.get(name, ""),
             )
             for name in self.offered
+            if name not in self.cross_filters
+        ]
+
+    @property
+    def chips(self) -> list[Field]:
+        """The cross-filters set, as the chips that remove them."""
+        return [
+            Field(name=name, label=label_for(name), kind="chip", value=self.values[name])
+            for name in self.cross_filters
+            if name in self.values
         ]
 
     @property
@@ -148,12 +225,17 @@ def check_date(text: str) -> str | None:
     return None
 
 
-def parse(query: Mapping, offered: Sequence[str]) -> Filters:
+def parse(
+    query: Mapping, offered: Sequence[str], *, cross_filters: Sequence[str] = (), today: date | None = None
+) -> Filters:
     """The filter values in ``query`` for the ``offered`` params.
 
     Empty values mean "no filter". Keys that are not offered are dropped (and listed in
     ``ignored`` unless they are presentation switches such as ``theme``); a bad value is dropped
-    with an error message for its param.
+    with an error message for its param. When date_from and date_to are both offered,
+    ``period=<preset>`` sets them (over any dates in the URL) for ``today`` (the server's local
+    date unless given) and ``compare=<key>`` is kept; an unknown key is an error like a bad date.
+    ``cross_filters`` are offered params set by clicks (see Filters).
     """
     offered = tuple(offered)
     values: dict[str, str] = {}
@@ -174,8 +256,43 @@ def parse(query: Mapping, offered: Sequence[str]) -> Filters:
                 errors[name] = problem
                 continue
         values[name] = text
+    period = compare = ""
+    dates = DATE_FROM in offered and DATE_TO in offered
+    if dates:
+        period, compare = _period(query, values, errors, today), _compare(query, errors)
     if DATE_FROM in values and DATE_TO in values and values[DATE_FROM] > values[DATE_TO]:
         errors[DATE_TO] = "must be on or after the start date."
         del values[DATE_TO]
-    ignored = tuple(sorted(k for k in query.keys() if k not in offered and k not in PRESENTATION_KEYS))
-    return Filters(offered=offered, values=values, errors=errors, ignored=ignored)
+    page_keys = PAGE_KEYS if dates else frozenset()
+    ignored = tuple(
+        sorted(k for k in query.keys() if k not in offered and k not in PRESENTATION_KEYS and k not in page_keys)
+    )
+    chips = tuple(name for name in cross_filters if name in offered)
+    return Filters(
+        offered=offered, values=values, errors=errors, ignored=ignored, period=period, compare=compare, cross_filters=chips
+    )
+
+
+def _period(query: Mapping, values: dict[str, str], errors: dict[str, str], today: date | None) -> str:
+    """The preset in ``query`` ("" none), its range written into ``values``; an error if unknown."""
+    key = _last(query, PERIOD).strip()
+    if not key:
+        return ""
+    if key not in periods.PRESETS:
+        errors[PERIOD] = f"choose one of {', '.join(periods.PRESETS.values())}."
+        return ""
+    start, end = periods.preset_range(key, today or timezone.localdate())
+    values[DATE_FROM], values[DATE_TO] = start.isoformat(), end.isoformat()
+    errors.pop(DATE_FROM, None)  # the period wins over dates typed in the URL, bad ones included
+    errors.pop(DATE_TO, None)
+    return key
+
+
+def _compare(query: Mapping, errors: dict[str, str]) -> str:
+    key = _last(query, COMPARE).strip()
+    if not key:
+        return ""
+    if key not in periods.COMPARISONS:
+        errors[COMPARE] = f"choose one of {', '.join(periods.COMPARISONS.values())}."
+        return ""
+    return key

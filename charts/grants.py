@@ -40,19 +40,11 @@ class PageToken:
     key_id: str | None = None  # fingerprint of the key that signed ``token``
     error: str | None = None  # e.g. signing key missing: the page shows it, no traceback
     host_refused: bool = False  # ``error`` is routing's: only this workspace's tiles fail
+    no_drill: frozenset = frozenset()  # chart ids whose drill-through got no scope
 
 
 def chart_specs(charts: Iterable[Chart]) -> list[tokens.ChartSpec]:
-    return [
-        tokens.ChartSpec(
-            key=c.pk,
-            resource=c.scope_resource,
-            tenant_params=c.required_tenant_params,
-            shared=c.is_shared,
-            filter_params=filters.declared_params(c),
-        )
-        for c in charts
-    ]
+    return [filters.chart_spec(c) for c in charts]
 
 
 def rule_specs(rules: Iterable[TenantFilterRule]) -> list[tokens.RuleSpec]:
@@ -163,16 +155,19 @@ def workspace_token(
     if (host_problem := routing.route_problem(workspace.api_host, workspace.signing_key_env)) is not None:
         # A row pointing anywhere the operator did not allow gets no token to send there.
         return PageToken(
-            workspace, None, None, plan.payload, dict(plan.unconfigured), error=host_problem, host_refused=True
+            workspace, None, None, plan.payload, dict(plan.unconfigured), error=host_problem, host_refused=True,
+            no_drill=plan.no_drill,
         )
     if not plan.payload["scopes"]:
-        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured))
+        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), no_drill=plan.no_drill)
 
     try:
         # Read on every page: a key rotated in the environment must retire the cached token.
         signing_key = read_signing_key(workspace.signing_key_env)
     except tokens.SigningKeyError as exc:
-        return PageToken(workspace, None, None, plan.payload, dict(plan.unconfigured), error=str(exc))
+        return PageToken(
+            workspace, None, None, plan.payload, dict(plan.unconfigured), error=str(exc), no_drill=plan.no_drill
+        )
     key_id = key_fingerprint(signing_key)
     digest = tokens.scopes_digest(plan.payload)
     cache = request.session.get(SESSION_KEY, {})
@@ -186,7 +181,8 @@ def workspace_token(
         and cached["exp"] - margin > now.timestamp()
     ):
         return PageToken(
-            workspace, cached["token"], cached["exp"], cached["payload"], dict(plan.unconfigured), reused=True, key_id=key_id
+            workspace, cached["token"], cached["exp"], cached["payload"], dict(plan.unconfigured), reused=True,
+            key_id=key_id, no_drill=plan.no_drill,
         )
 
     token = sign_and_record(
@@ -194,7 +190,9 @@ def workspace_token(
     )
     entry = {"token": token, "exp": plan.payload["exp"], "digest": digest, "key": key_id, "payload": plan.payload}
     request.session[SESSION_KEY] = _kept(cache, key, entry, spent=lambda e: e["exp"] - margin <= now.timestamp())
-    return PageToken(workspace, token, plan.payload["exp"], plan.payload, dict(plan.unconfigured), key_id=key_id)
+    return PageToken(
+        workspace, token, plan.payload["exp"], plan.payload, dict(plan.unconfigured), key_id=key_id, no_drill=plan.no_drill
+    )
 
 
 ANSWERS_KEY = "panes.token_answers"

@@ -214,6 +214,33 @@ class Chart(models.Model):
     refresh_seconds = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(5)], help_text="Redraw every N seconds (wall screens)."
     )
+    # Clicks on the chart's marks (Panes-rendered charts other than KPIs).
+    drill_pipe = models.CharField(
+        "drill-through pipe",
+        max_length=128,
+        blank=True,
+        validators=[pipe_name_validator],
+        help_text="The pipe whose rows open in a detail table when a viewer clicks a bar, point, slice "
+        "or row: this chart's own pipe name, or another pipe that takes the clicked value as a param. "
+        "Blank: clicking opens nothing.",
+    )
+    drill_params = fields.CommaSeparatedField(
+        "drill-through params",
+        max_length=255,
+        blank=True,
+        kind="param",
+        help_text="Comma-separated params a click sets, in order: the first gets the clicked mark's "
+        "value, each next one the value of that column in the row clicked in the detail table "
+        "(e.g. product, city).",
+    )
+    cross_filter_param = models.CharField(
+        "cross-filter param",
+        max_length=63,
+        blank=True,
+        validators=[param_name_validator],
+        help_text="Clicking a mark sets this dashboard filter to the clicked value, and every other "
+        "chart on the page that takes this param is filtered by it (e.g. city). Blank: none.",
+    )
 
     class Meta:
         ordering = ["title"]
@@ -246,6 +273,42 @@ class Chart(models.Model):
         workspace = self.workspace.default_tenant_params
         return own or (*workspace, *workspace.rejected)
 
+    @property
+    def has_drill(self) -> bool:
+        """A drill-through is configured (whether a tenant is offered it is filters.drill_offered's)."""
+        return bool(self.drill_pipe and self.drill_params)
+
+    @property
+    def detail_resource(self) -> str | None:
+        """The scope resource a drill reads: the chart's own resource when it drills into its own pipe."""
+        if not self.has_drill:
+            return None
+        return self.scope_resource if self.drill_pipe == self.pipe_name else self.drill_pipe
+
+    @property
+    def clickable(self) -> bool:
+        """Only Panes-rendered charts that draw marks can be clicked: not a KPI's single number."""
+        return self.kind == self.Kind.PANES and self.chart_type != self.ChartType.KPI
+
+    def _click_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if self.drill_pipe and not self.drill_params:
+            errors["drill_params"] = "Name the param a click sets on the drill-through pipe."
+        if self.drill_params and not self.drill_pipe:
+            errors["drill_pipe"] = "Name the pipe the drill-through opens (this chart's own pipe name is fine)."
+        if (self.drill_pipe or self.drill_params or self.cross_filter_param) and not self.clickable:
+            what = "A single number (KPI)" if self.kind == self.Kind.PANES else "A Tinybird-hosted chart"
+            field = "cross_filter_param" if self.cross_filter_param else "drill_pipe"
+            errors[field] = f"{what} has no marks to click: it cannot drill through or cross-filter."
+        tenant = set(self.tenant_params) if self.tenant_params else set()
+        if not tenant and not self.is_shared and self.workspace_id is not None:
+            tenant = set(self.workspace.default_tenant_params)
+        if tenant_drills := [p for p in self.drill_params if p in tenant]:
+            errors["drill_params"] = f"{', '.join(tenant_drills)} is a tenant param: a click can never set it."
+        if self.cross_filter_param and self.cross_filter_param in tenant:
+            errors["cross_filter_param"] = f"{self.cross_filter_param} is a tenant param: a click can never set it."
+        return errors
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.is_shared and self.tenant_params:
@@ -257,6 +320,7 @@ class Chart(models.Model):
                 errors["category_columns"] = "Name at least one column to draw."
             if self.chart_type != self.ChartType.KPI and not self.index_column:
                 errors["index_column"] = "Name the column for the x axis or the slices."
+        errors = {**self._click_errors(), **errors}
         if errors:
             raise ValidationError(errors)
 
@@ -402,6 +466,14 @@ class Dashboard(models.Model):
     )
     owner_tenant = models.ForeignKey(
         Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="personal_dashboards"
+    )
+    refresh_seconds = models.PositiveIntegerField(
+        "refresh every (seconds)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(10)],
+        help_text="For wall screens: every chart refetches its rows this often (at least 10 s), "
+        "paused while the tab is hidden. Blank: no auto-refresh.",
     )
 
     objects = DashboardQuerySet.as_manager()

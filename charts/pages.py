@@ -17,6 +17,9 @@ grid. The dashboard, embed and admin preview pages all call it and include
 - ``token_url``: where ``dashboard.js`` fetches fresh tokens; None disables refreshing (a
   preview for another tenant must not refresh with the viewer's own tenant)
 - ``refresh_margin``, ``server_now``: seconds, for the refresh script
+- ``refresh_seconds``: the dashboard's auto-refresh interval (None: none)
+
+``page_config`` turns that dict into the JSON the page scripts read (``panes-page-config``).
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from . import filters, grants, routing, snippets, tenancy, themes
+from . import filters, grants, periods, routing, snippets, tenancy, themes
 from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule
 
 OK = "ok"
@@ -42,6 +45,8 @@ MSG_UNCONFIGURED = "Not configured for your organisation"
 MSG_HOST_UNAVAILABLE = "Chart host unavailable"
 MSG_NOT_SET_UP = "This chart is not set up yet"
 MSG_KEY_MISSING = "Charts of this workspace are not configured yet"
+
+API_VERSION = 1  # of the embed API (static/charts/protocol.js API_VERSION)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class Tile:
     missing: tuple[str, ...] = field(default_factory=tuple)  # params the tenant has no rule for
     filter_params: tuple[str, ...] = field(default_factory=tuple)  # what the viewer may set on it
     detail: str = ""  # why it got no token, for staff only (names a variable or host, never a key)
+    cross_filter: str = ""  # the param a click on it sets for the other charts ("" none)
+    drill: dict | None = None  # {"url", "params", "title"} of its drill-through, when offered
 
     @property
     def kind(self) -> str:
@@ -97,8 +104,23 @@ def tile_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) -
     return frame_src(chart, token, query)
 
 
+def drill_of(chart: Chart) -> dict:
+    """What the page needs to open ``chart``'s drill-through (offered or not is the caller's)."""
+    return {
+        "url": reverse("charts:drill_frame", args=[chart.pk]),
+        "params": list(filters.drill_params(chart)),
+        "title": f"{chart.title}",
+    }
+
+
 def _tile(
-    tile: DashboardChart, page_token: grants.PageToken | None, *, filter_params: tuple[str, ...] = (), query: Mapping[str, str] | None = None
+    tile: DashboardChart,
+    page_token: grants.PageToken | None,
+    *,
+    filter_params: tuple[str, ...] = (),
+    query: Mapping[str, str] | None = None,
+    cross_filter: str = "",
+    drill: bool = False,
 ) -> Tile:
     chart = tile.chart
     unavailable = Tile(
@@ -109,6 +131,7 @@ def _tile(
         filter_params=filter_params,
         state=UNAVAILABLE,
         message=MSG_HOST_UNAVAILABLE,
+        cross_filter=cross_filter,
     )
     if page_token is None:
         return unavailable
@@ -122,7 +145,15 @@ def _tile(
         src = tile_src(chart, page_token.token, query)
     except ValueError:  # includes snippets.SnippetError: a stored URL that no longer validates
         return replace(unavailable, message=MSG_NOT_SET_UP)
-    return replace(unavailable, state=OK, message="", src=src, expires_at=page_token.expires_at)
+    offered = drill and chart.pk not in page_token.no_drill
+    return replace(
+        unavailable,
+        state=OK,
+        message="",
+        src=src,
+        expires_at=page_token.expires_at,
+        drill=drill_of(chart) if offered else None,
+    )
 
 
 def _placeholder() -> Tile:
@@ -191,16 +222,27 @@ def _grid_context(
     # tiles, not the whole page: its charts got no token, the others' still draw.
     token_errors = {ws_id: pt.error for ws_id, pt in page_tokens.items() if pt.error}
     per_chart = {chart.pk: filters.chart_params(chart, rules) for chart in charts}
-    parsed = filters.parse(query or {}, filters.offered_params(per_chart.values()))
+    cross = {chart.pk: filters.cross_filter_of(chart, rules) for chart in charts}
+    drills = {chart.pk: filters.drill_offered(chart, rules) for chart in charts}
+    # A param some chart sets by a click is offered even when no chart shows it as a field.
+    cross_filters = tuple(dict.fromkeys(name for name in cross.values() if name))
+    offered = filters.offered_params([*per_chart.values(), cross_filters])
+    parsed = filters.parse(query or {}, offered, cross_filters=cross_filters)
     frame_query = presentation.frame_query()
 
     def tile_of(tile: DashboardChart) -> Tile:
         params = per_chart[tile.chart.pk]
+        own = cross[tile.chart.pk]
+        values = parsed.for_chart(name for name in params if name != own)  # never filtered by its own click
+        if parsed.compare and compares(params):
+            values[filters.COMPARE] = parsed.compare
         return _tile(
             tile,
             page_tokens.get(tile.chart.workspace_id),
             filter_params=params,
-            query={**frame_query, **parsed.for_chart(params)},
+            query={**frame_query, **values},
+            cross_filter=own,
+            drill=drills[tile.chart.pk],
         )
 
     return {
@@ -218,6 +260,35 @@ def _grid_context(
         "token_errors": token_errors,
         "refresh_margin": settings.PANES_TOKEN_REFRESH_MARGIN_SECONDS,
         "server_now": int(now.timestamp()),
+        "refresh_seconds": dashboard.refresh_seconds if dashboard else None,
+    }
+
+
+def compares(params: Sequence[str]) -> bool:
+    """A chart can be compared with an earlier period when it takes both ends of the date range."""
+    return filters.DATE_FROM in params and filters.DATE_TO in params
+
+
+def page_config(context: dict, *, embed: bool, origins: Sequence[str] = ()) -> dict:
+    """The JSON the grid page's scripts read (``panes-page-config``): no token, no rows.
+
+    ``origins`` are where an embed may talk to (its framing page must be one of them).
+    """
+    parsed: filters.Filters = context["filters"]
+    charts = {tile.chart.pk: tile.chart for tile in context["tiles"]}
+    return {
+        "embed": embed,
+        "title": context["title"],
+        "filters": parsed.values,
+        "origins": list(origins),
+        "period": parsed.period,
+        "compare": parsed.compare,
+        "presets": [[key, label] for key, label in periods.PRESETS.items()],
+        "comparisons": [[key, label] for key, label in periods.COMPARISONS.items()],
+        "cross_filters": list(parsed.cross_filters),
+        "refresh_seconds": context.get("refresh_seconds"),
+        "api_version": API_VERSION,
+        "charts": [{"id": chart.pk, "title": chart.title} for chart in charts.values()],
     }
 
 
@@ -282,12 +353,18 @@ def frame_config(
     filter_params: Sequence[str] = (),
     filter_values: Mapping[str, str] | None = None,
     error: str = "",
+    cross_filter: str = "",
+    drill: bool = False,
+    compare: str = "",
 ) -> dict:
     """The display config of a Panes-rendered chart: no token, no tenant slug, no rows.
 
     ``filter_params`` are the params the frame accepts from its page; ``filter_values`` those it
     starts with. ``palette`` is the tenant's brand palette, used when the chart sets no colours.
+    ``cross_filter`` and ``drill`` say what a click on a mark does (what the tenant is offered);
+    ``compare`` is the comparison key, kept only for a chart that takes the date range.
     """
+    compare_ok = compares(filter_params)
     config = {
         "chart": chart.pk,
         "type": chart.chart_type,
@@ -305,6 +382,11 @@ def frame_config(
         "api": api_origin(request, chart),
         "filter_params": list(filter_params),
         "filters": dict(filter_values or {}),
+        "mode": "chart",
+        "cross_filter": cross_filter,
+        "drill": drill,
+        "compare_ok": compare_ok,
+        "compare": compare if compare_ok else "",
     }
     if not config["api"]:
         error = MSG_HOST_UNAVAILABLE
@@ -313,11 +395,57 @@ def frame_config(
     return config
 
 
-def frame_filters(chart: Chart, tenant: Tenant | None, query: Mapping) -> tuple[tuple[str, ...], filters.Filters]:
-    """The params one frame accepts for the viewer's tenant, and the values in its URL."""
+def chart_frame_config(request: HttpRequest, chart: Chart, tenant: Tenant | None) -> tuple[dict, bool]:
+    """The chart frame's config for the viewer's tenant, with the values and comparison in its
+    URL, and whether one of those is bad (its ``error`` says which). Without a tenant (staff previewing) nothing is clickable:
+    what a click may do depends on a tenant's rules."""
     rules: list[TenantFilterRule] = grants.tenant_rules(tenant) if tenant else []
     params = filters.chart_params(chart, rules)
-    return params, filters.parse(query, params)
+    parsed = filters.parse(request.GET, params)
+    config = frame_config(
+        request,
+        chart,
+        tenant=tenant,
+        filter_params=params,
+        filter_values=parsed.values,
+        error=" ".join(parsed.error_messages),
+        cross_filter=filters.cross_filter_of(chart, rules) if tenant else "",
+        drill=filters.drill_offered(chart, rules) if tenant else False,
+        compare=parsed.compare,
+    )
+    return config, bool(parsed.errors)
+
+
+def drill_frame_config(request: HttpRequest, chart: Chart, tenant: Tenant | None) -> tuple[dict, bool]:
+    """The config of ``chart``'s detail table: its drill pipe's rows for the page's filters and
+    the drill values in the URL. 404 when the chart has no drill-through the tenant is offered
+    (staff previewing without a tenant: when one is configured; the token decides the rows)."""
+    rules: list[TenantFilterRule] = grants.tenant_rules(tenant) if tenant else []
+    offered = filters.drill_offered(chart, rules) if tenant else chart.has_drill and chart.clickable
+    if not offered:
+        raise Http404("No drill-through")
+    drill_params = filters.drill_params(chart)
+    params = tuple(dict.fromkeys((*filters.chart_params(chart, rules), *drill_params)))
+    parsed = filters.parse(request.GET, params)
+    config = frame_config(
+        request,
+        chart,
+        tenant=tenant,
+        filter_params=params,
+        filter_values=parsed.values,
+        error=" ".join(parsed.error_messages),
+        drill=True,
+    )
+    config.update(
+        mode="detail",
+        type=Chart.ChartType.TABLE.value,
+        pipe=chart.drill_pipe,
+        title=chart.title,
+        drill_params=list(drill_params),
+        compare_ok=False,
+        compare="",
+    )
+    return config, bool(parsed.errors)
 
 
 def dashboard_list(tenant: Tenant) -> QuerySet[Dashboard]:

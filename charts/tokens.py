@@ -32,6 +32,9 @@ class ChartSpec:
     shared: bool = False
     # Params viewers may set (Chart.filter_params): a tenant-wide rule on one fixes it instead.
     filter_params: tuple[str, ...] = ()
+    # The pipe a click on the chart drills into (None: no drill-through), and the params clicks set.
+    detail_resource: str | None = None
+    drill_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class MintPlan:
     payload: dict
     # chart key -> params the tenant has no rule for (those charts got no scope)
     unconfigured: Mapping[int | str, tuple[str, ...]] = field(default_factory=dict)
+    # keys of the charts with a drill-through that is not offered (no scope for its detail pipe)
+    no_drill: frozenset[int | str] = frozenset()
 
     @property
     def resources(self) -> tuple[str, ...]:
@@ -76,6 +81,46 @@ def fixed_params_for(
     """
     tenant_wide, by_resource = _split_rules(rules)
     return _fixed_params(needed, filter_params, tenant_wide, by_resource.get(resource, {}))
+
+
+def detail_fixed_params(chart: ChartSpec, rules: Iterable[RuleSpec]) -> tuple[dict, tuple[str, ...]]:
+    """Fixed params of ``chart``'s detail pipe, as a chart scope's are computed: tenant-wide rules
+    on its tenant params, filter params and drill params, and the rules for that pipe."""
+    assert chart.detail_resource is not None
+    tenant_wide, by_resource = _split_rules(rules)
+    return _detail_fixed(chart, tenant_wide, by_resource)
+
+
+def _detail_fixed(
+    chart: ChartSpec, tenant_wide: Mapping[str, ParamValue], by_resource: Mapping[str, Mapping[str, ParamValue]]
+) -> tuple[dict, tuple[str, ...]]:
+    assert chart.detail_resource is not None
+    return _fixed_params(
+        chart.tenant_params,
+        (*chart.filter_params, *chart.drill_params),
+        tenant_wide,
+        by_resource.get(chart.detail_resource, {}),
+    )
+
+
+def drill_offered(chart: ChartSpec, rules: Iterable[RuleSpec]) -> bool:
+    """Whether a click on ``chart`` may open its detail pipe for a tenant with ``rules``."""
+    tenant_wide, by_resource = _split_rules(rules)
+    return _drill_offered(chart, tenant_wide, by_resource)
+
+
+def _drill_offered(
+    chart: ChartSpec, tenant_wide: Mapping[str, ParamValue], by_resource: Mapping[str, Mapping[str, ParamValue]]
+) -> bool:
+    if chart.detail_resource is None or not chart.drill_params:
+        return False
+    if not chart.tenant_params and not chart.shared:
+        return False  # a chart that filters by nothing must say so: fail closed, as its own scope does
+    fixed, missing = _detail_fixed(chart, tenant_wide, by_resource)
+    if missing:
+        return False  # the tenant has no rule for the detail pipe: no scope, no drill
+    # A click must never set what the tenant's rules or tenant params decide.
+    return not any(p in fixed or p in chart.tenant_params for p in chart.drill_params)
 
 
 def _split_rules(rules: Iterable[RuleSpec]) -> tuple[dict[str, ParamValue], dict[str, dict[str, ParamValue]]]:
@@ -119,7 +164,13 @@ def build_payload(
     the whole pipe gets no scope (every chart on it fails closed), so a token never reads a pipe
     less filtered than some chart on the page declared it must be. A tenant-wide rule on a filter
     param any chart on the pipe declares is fixed too, as the filter bar shows it.
+
+    A chart's detail pipe (drill-through) joins the scopes only when the drill is offered
+    (``drill_offered``); its needs are then those of the drilling chart, merged into the pipe's
+    scope when charts of the page read that pipe too. A detail pipe never takes a scope away from
+    a chart: a drill that cannot be offered is listed in ``no_drill`` and the chart still draws.
     """
+    charts = list(charts)
     # resource -> (params its charts need, params they let viewers set, its charts)
     by_resource: dict[str, tuple[dict[str, None], dict[str, None], list[ChartSpec]]] = {}
     for chart in charts:
@@ -129,7 +180,7 @@ def build_payload(
         specs.append(chart)
     tenant_wide, rules_by_resource = _split_rules(rules)
 
-    scopes: list[dict] = []
+    scopes: dict[str, dict] = {}
     unconfigured: dict[int | str, tuple[str, ...]] = {}
     for resource, (needed, settable, specs) in by_resource.items():
         if not needed and not all(spec.shared for spec in specs):
@@ -143,7 +194,34 @@ def build_payload(
             for spec in specs:
                 unconfigured[spec.key] = missing
             continue
-        scopes.append({"type": SCOPE_TYPE, "resource": resource, "fixed_params": fixed})
+        scopes[resource] = {"type": SCOPE_TYPE, "resource": resource, "fixed_params": fixed}
+
+    no_drill: set[int | str] = set()
+    # detail resource -> the needs of the charts that drill into it
+    drills: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+    for chart in charts:
+        if chart.detail_resource is None:
+            continue
+        if chart.key in unconfigured or not _drill_offered(chart, tenant_wide, rules_by_resource):
+            no_drill.add(chart.key)
+            continue
+        resource = chart.detail_resource
+        if resource in by_resource and resource not in scopes:
+            no_drill.add(chart.key)  # the page's own charts on that pipe failed closed: so does the drill
+            continue
+        needed, settable = drills.setdefault(resource, ({}, {}))
+        needed.update(dict.fromkeys(chart.tenant_params))
+        settable.update(dict.fromkeys((*chart.filter_params, *chart.drill_params)))
+
+    for resource, (needed, settable) in drills.items():
+        if resource in by_resource:
+            main_needed, main_settable, _specs = by_resource[resource]
+            needed = {**main_needed, **needed}
+            settable = {**main_settable, **settable}
+        # Every need here is covered (each drill was offered), so nothing is missing; merging only
+        # adds fixed params, so a shared scope is never less filtered than its charts' own.
+        fixed, _missing = _fixed_params(needed, settable, tenant_wide, rules_by_resource.get(resource, {}))
+        scopes[resource] = {"type": SCOPE_TYPE, "resource": resource, "fixed_params": fixed}
 
     issued = int(now.timestamp())
     payload: dict = {
@@ -151,11 +229,11 @@ def build_payload(
         "name": token_name(tenant_slug, user_id),
         "iat": issued,
         "exp": issued + int(ttl_seconds),
-        "scopes": scopes,
+        "scopes": list(scopes.values()),
     }
     if rps:
         payload["limits"] = {"rps": int(rps)}
-    return MintPlan(payload=payload, unconfigured=unconfigured)
+    return MintPlan(payload=payload, unconfigured=unconfigured, no_drill=frozenset(no_drill))
 
 
 def check_signing_key(key: str | bytes | None, variable: str) -> bytes:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("embed/chart/<int:chart_id>/token.json", views.chart_embed_token, name="chart_embed_token"),
     path("embed/<slug:slug>/", views.embed, name="embed"),
     path("frame/<int:chart_id>/", views.chart_frame, name="frame"),
+    path("frame/<int:chart_id>/drill/", views.drill_frame, name="drill_frame"),
     path("tenant/", views.switch_tenant, name="switch_tenant"),
     # Personal dashboards: addressed by id, only ever the signed-in person's own in the active tenant.
     path("my/", personal_views.personal_list, name="personal_list"),

@@ -30,7 +30,7 @@ from .middleware import EMBED_ANCESTORS, embed_origins, xframe_options_for_chart
 # a page cannot look inside another origin's frame. Not the chart frames: their connect-src stays
 # the API hosts the operator allowed.
 PROBE_FRAME_HOSTS = {"connect-src": [SettingOrigins("PANES_CSP_FRAME_SRC")]}
-from .models import Tenant
+from .models import Chart, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,8 @@ def _grid_response(request: HttpRequest, context: dict, *, template: str, embed:
     shows the charts."""
     _log_token_errors(request, context)
     context.setdefault("probe_frames", False)
-    context["page_config"] = {
-        "embed": embed,
-        "title": context["title"],
-        "filters": context["filters"].values,
-        # Where an embed may post its height: the framing page must be one of these.
-        "origins": embed_origins() if embed else [],
-    }
+    # Where an embed may talk to: the framing page must be one of these.
+    context["page_config"] = pages.page_config(context, embed=embed, origins=embed_origins() if embed else [])
     status = 400 if context["filters"].errors else 200
     return render(request, template, context, status=status)
 
@@ -220,19 +215,30 @@ def chart_embed_token(request: HttpRequest, tenant: Tenant, chart_id: int) -> Js
 @csp_replace(EMBED_ANCESTORS)  # type: ignore[arg-type]  # django-csp types a view as view(request), no URL args
 def chart_frame(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = tenancy.chart_for(request, chart_id)
-    tenant = tenancy.active_tenant(request)
-    params, parsed = pages.frame_filters(chart, tenant, request.GET)
-    error = " ".join(parsed.error_messages)
-    config = pages.frame_config(
-        request, chart, tenant=tenant, filter_params=params, filter_values=parsed.values, error=error
-    )
+    config, bad = pages.chart_frame_config(request, chart, tenancy.active_tenant(request))
+    return _frame_response(request, chart, config, bad=bad)
+
+
+@login_required
+@require_GET
+@xframe_options_for_chart_frames
+@csp_replace(EMBED_ANCESTORS)  # type: ignore[arg-type]  # django-csp types a view as view(request), no URL args
+def drill_frame(request: HttpRequest, chart_id: int) -> HttpResponse:
+    """A chart's drill-through: the detail table a click opens, in the page's drill panel."""
+    chart = tenancy.chart_for(request, chart_id)
+    config, bad = pages.drill_frame_config(request, chart, tenancy.active_tenant(request))
+    return _frame_response(request, chart, config, bad=bad)
+
+
+def _frame_response(request: HttpRequest, chart: Chart, config: dict, *, bad: bool) -> HttpResponse:
+    """A frame page; 400 (still drawn, with the message) when a value in its URL is bad."""
     context = {
         "chart": chart,
         "config": config,
         "theme": themes.theme_from(request.GET.get("theme"), themes.LIGHT),
         "titled": themes.switch_from(request.GET.get("titled")),
     }
-    return render(request, "charts/frame.html", context, status=400 if error else 200)
+    return render(request, "charts/frame.html", context, status=400 if bad else 200)
 
 
 @login_required

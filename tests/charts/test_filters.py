@@ -85,7 +85,7 @@ def test_the_page_hides_exactly_what_the_token_fixes_for_the_charts_pipe(board, 
     TenantFilterRule.objects.create(tenant=acme, param="plan", value="gold")  # no chart declares it
     TenantFilterRule.objects.create(tenant=acme, param="city", value="Rome", chart=sales)
     TenantFilterRule.objects.create(tenant=acme, param="date_to", value="2026-06-30")
-    reserved = filters.HOST_RESERVED | filters.PRESENTATION_KEYS
+    reserved = filters.HOST_RESERVED | filters.PRESENTATION_KEYS | filters.PAGE_KEYS
     assert filters.excluded_params(sales, rules_of(acme)) == {"company_id", "city", "date_to"} | reserved
     assert filters.excluded_params(chart(board, "Catalogue"), rules_of(acme)) == {"company_id"} | reserved
 

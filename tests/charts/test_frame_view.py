@@ -59,6 +59,11 @@ def test_it_carries_the_display_config_and_nothing_else(alice_client, chart) -> 
         "api": "http://testserver",
         "filter_params": [],
         "filters": {},
+        "mode": "chart",
+        "cross_filter": "",
+        "drill": False,
+        "compare_ok": False,
+        "compare": "",
     }
     html = response.content.decode()
     assert "acme" not in html and "company_id" not in html and "token=" not in html
