@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.db import connection
@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from charts import pages
 from charts.models import Dashboard, TenantFilterRule
-from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
+from tests.charts.builders import KNOWN_KEY, decode, make_chart, make_dashboard
 from tests.conftest import LOCAL_KEY_ENV
 
 
@@ -132,3 +132,20 @@ def test_clicks_cost_no_query_per_chart(alice_client, workspace, acme) -> None:
         return len(captured)
 
     assert count("one") == count("many")
+
+
+def test_the_page_token_reads_the_detail_pipe_as_the_tenant(alice_client, board) -> None:
+    response = page(alice_client)
+    [token] = {tile.src.split("#token=")[1] for tile in response.context["tiles"] if tile.src}
+    scopes = {s["resource"]: s["fixed_params"] for s in decode(unquote(token))["scopes"]}
+    assert scopes["orders_detail"] == {"company_id": "acme"}
+
+
+def test_a_tenant_without_a_rule_for_the_detail_pipe_is_not_offered_the_drill(alice_client, board, acme) -> None:
+    products = board.charts.get(title="Top products")
+    products.tenant_params = "company_id, region"
+    products.save()
+    TenantFilterRule.objects.create(tenant=acme, param="region", value="eu", chart=products)  # its own pipe only
+    tiles = {tile.chart.title: tile for tile in page(alice_client).context["tiles"]}
+    assert tiles["Top products"].src and tiles["Top products"].drill is None
+    assert alice_client.get(reverse("charts:drill_frame", args=[products.pk])).status_code == 404
