@@ -58,6 +58,16 @@ class ChartAdmin(GapReportMixin, admin.ModelAdmin):
                 "classes": ["panes-kind", "panes-kind-panes"],
             },
         ),
+        (
+            "Clicks",
+            {
+                "fields": ["drill_pipe", "drill_params", "cross_filter_param"],
+                "description": "Only for Panes charts other than single numbers: what a click on a bar, point, "
+                "slice or row does. A tenant param, or a param a tenant's rules fix, is never set by a click: "
+                "for such a tenant the drill-through or cross-filter is simply not offered.",
+                "classes": ["panes-kind", "panes-kind-panes"],
+            },
+        ),
     ]
 
     @admin.display(description="tenant params")
