@@ -21,7 +21,8 @@ export class Marks {
     this.enabled = false;
     el.addEventListener("keydown", (event) => this.onKey(event));
     el.addEventListener("focus", () => {
-      if (this.enabled && this.count) this.show(this.focused < 0 ? 0 : Math.min(this.focused, this.count - 1));
+      // A mouse click focuses the area too: only the keyboard's focus shows a mark at once.
+      if (this.enabled && this.count && el.matches(":focus-visible")) this.show(this.focused < 0 ? 0 : Math.min(this.focused, this.count - 1));
     });
     el.addEventListener("blur", () => this.hide());
   }
@@ -50,8 +51,15 @@ export class Marks {
   update({ count, kind, horizontal, enabled }) {
     Object.assign(this, { count, kind, horizontal, enabled });
     if (this.focused >= count) this.focused = count - 1;
-    if (enabled) this.el.tabIndex = 0;
-    else this.el.removeAttribute("tabindex");
+    // A picture, or (when its marks can be picked) a widget that takes the arrow keys itself.
+    this.el.setAttribute("role", enabled ? "application" : "img");
+    if (enabled) {
+      this.el.tabIndex = 0;
+      this.el.setAttribute("aria-roledescription", "interactive chart");
+    } else {
+      this.el.removeAttribute("tabindex");
+      this.el.removeAttribute("aria-roledescription");
+    }
     this.el.classList.toggle("frame__chart--clickable", enabled);
   }
 

@@ -70,8 +70,14 @@ def open_dashboard(context, panes, query: str = ""):
     return page, chart_frames(page), seen
 
 
+def found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match, f"{pattern} not in {text}"
+    return match.group(1)
+
+
 def chart_id(frame) -> int:
-    return int(re.search(r"/frame/(\d+)/", frame.url).group(1))
+    return int(found(r"/frame/(\d+)/", frame.url))
 
 
 def bar_center(frame, index: int) -> dict:
@@ -131,7 +137,7 @@ def test_a_detail_table_drills_into_the_next_param(context, panes) -> None:
 
     # The detail frame as the drill panel opens it, with the workspace token in its fragment.
     src = page.locator(f"iframe[src*='/frame/{chart_id(products)}/']").first.get_attribute("src")
-    token = re.search(r"#token=([^&]+)", src).group(1)
+    token = found(r"#token=([^&]+)", src)
     url = f"/frame/{chart_id(products)}/drill/?date_from={MARCH[0]}&date_to={MARCH[1]}&product={quote(product)}#token={token}"
     page.evaluate(
         """(url) => {
