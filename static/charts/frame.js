@@ -161,7 +161,9 @@ function setFilters(values, nextCompare) {
 }
 
 function refresh() {
-  if (config.error) return;
+  // A frame that is retrying has its own schedule; one that gave up waits for a new token or
+  // new filters (a wall screen must not repeat its ERROR every interval).
+  if (config.error || body.dataset.state === "error") return;
   if (transport.refresh()) body.dataset.refreshes = String(Number(body.dataset.refreshes || 0) + 1);
 }
 
