@@ -219,6 +219,10 @@ def test_a_comparison_draws_a_muted_series_and_a_kpi_delta(context, panes) -> No
     arrow = "▲" if change > 0 else "▼"
     assert total.locator(".frame__kpi-delta").inner_text() == f"{arrow} {abs(change):.1f}% vs previous period"
     screenshot(page, "frame-comparison")
+    page.locator("label.theme-picker__option", has_text="Dark").click()
+    day.locator("body.theme-dark[data-state='ready']").wait_for(state="attached")
+    total.locator("body.theme-dark .frame__kpi-delta").wait_for()
+    screenshot(page, "frame-comparison-dark")
 
     # A bar list cannot be compared: it draws one series, and says nothing of a comparison.
     products = frames["Top products"]
