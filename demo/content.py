@@ -10,27 +10,45 @@ from typing import Any
 DEMO_PASSWORD = "panes-demo"
 
 # The project's endpoints, and those a viewer may narrow by date (date_from, date_to).
-PIPES = ("sales_by_day", "sales_by_city", "top_products", "kpi_totals", "sales_by_month", "product_catalogue")
+PIPES = (
+    "sales_by_day", "sales_by_city", "top_products", "kpi_totals", "sales_by_month", "product_catalogue", "orders_detail"
+)
 SHARED_PIPES = ("product_catalogue",)
 DATE_RANGE = "date_from,date_to"
+# Pipes that also take a city: the receivers of the city cross-filter.
+CITY_PIPES = ("sales_by_day", "top_products", "kpi_totals", "sales_by_month")
+# The detail table a click on a product or a city opens.
+DETAIL_PIPE = "orders_detail"
 
-# (key, title, pipe, type, index, categories, extra: stacked, shared, unit)
+# (key, title, pipe, type, index, categories, extra: stacked, shared, unit, cross_filter, drill)
+# drill: (detail pipe, drill params in order)
 CHARTS: list[tuple[str, str, str, str, str, str, dict[str, Any]]] = [
     ("revenue_by_day", "Revenue by day", "sales_by_day", "line", "date", "revenue", {"unit": "EUR"}),
     ("orders_by_day", "Orders by day", "sales_by_day", "area", "date", "orders", {}),
-    ("revenue_by_city", "Revenue by city", "sales_by_city", "bar", "city", "revenue", {"unit": "EUR"}),
-    ("top_products", "Top products", "top_products", "bar_list", "product", "revenue", {"unit": "EUR"}),
-    ("city_share", "Share of revenue by city", "sales_by_city", "donut", "city", "revenue", {"unit": "EUR"}),
+    ("revenue_by_city", "Revenue by city", "sales_by_city", "bar", "city", "revenue", {"unit": "EUR", "cross_filter": "city"}),
+    (
+        "top_products", "Top products", "top_products", "bar_list", "product", "revenue",
+        {"unit": "EUR", "drill": (DETAIL_PIPE, "product,city")},
+    ),
+    (
+        "city_share", "Share of revenue by city", "sales_by_city", "donut", "city", "revenue",
+        {"unit": "EUR", "cross_filter": "city"},
+    ),
     ("product_mix", "Orders by product", "top_products", "pie", "product", "orders", {}),
     ("total_revenue", "Total revenue", "kpi_totals", "kpi", "", "revenue", {"unit": "EUR"}),
     ("total_orders", "Orders", "kpi_totals", "kpi", "", "orders", {}),
-    ("city_table", "Cities", "sales_by_city", "table", "city", "revenue,orders", {}),
+    ("city_table", "Cities", "sales_by_city", "table", "city", "revenue,orders", {"drill": (DETAIL_PIPE, "city,product")}),
     ("monthly_mix", "Monthly revenue by product", "sales_by_month", "bar", "month", "anvils,rocket_skates,other", {"stacked": True, "unit": "EUR"}),
     ("catalogue", "Product catalogue", "product_catalogue", "table", "product", "cities", {"shared": True}),
 ]
 
-# Viewer-settable params (the dashboard's date range) of every chart on a pipe with a date range.
-FILTER_PARAMS = {name: DATE_RANGE for name in PIPES if name not in SHARED_PIPES}
+# Viewer-settable params of every chart on a pipe: the dashboard's date range, and the city
+# cross-filter where the pipe takes it.
+FILTER_PARAMS = {
+    name: DATE_RANGE + (",city" if name in CITY_PIPES else "")
+    for name in PIPES
+    if name not in SHARED_PIPES and name != DETAIL_PIPE
+}
 
 # (slug, title, description, visible_to_all, tenant slugs, [(chart key, width)])
 DASHBOARDS = [

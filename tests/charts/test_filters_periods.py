@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from charts import filters
+from tests.charts.builders import make_chart
 
 DATES = ("date_from", "date_to")
 TODAY = date(2026, 3, 15)
@@ -63,8 +64,6 @@ def test_a_cross_filter_value_is_checked_like_any_other() -> None:
 
 
 def test_period_and_compare_are_never_pipe_params(workspace) -> None:
-    from tests.charts.builders import make_chart
-
     chart = make_chart(workspace, filter_params="date_from, period, compare, city", cross_filter_param="period")
     assert filters.chart_params(chart, []) == ("date_from", "city")
     assert filters.cross_filter_of(chart, []) == ""

@@ -87,7 +87,18 @@ def test_charts_name_the_projects_endpoints(loaded: Engine) -> None:
     charts = Chart.objects.all()
     assert charts and {chart.pipe_name for chart in charts} <= endpoints
     assert all(chart.pipe_id == endpoint.pipe_id(chart.pipe_name) for chart in charts)
-    assert {tuple(chart.filter_params) for chart in charts if chart.pipe_name != "product_catalogue"} == {("date_from", "date_to")}
+    dated = {chart.pipe_name: tuple(chart.filter_params) for chart in charts if chart.pipe_name != "product_catalogue"}
+    assert dated == {
+        pipe: ("date_from", "date_to", "city") if pipe in content.CITY_PIPES else ("date_from", "date_to") for pipe in dated
+    }
+    # Every chart that clicks somewhere reaches an endpoint that takes what the click sets.
+    clicks = {chart.title: (chart.cross_filter_param, chart.drill_pipe, tuple(chart.drill_params)) for chart in charts}
+    assert clicks["Revenue by city"] == clicks["Share of revenue by city"] == ("city", "", ())
+    assert clicks["Top products"] == ("", "orders_detail", ("product", "city"))
+    assert clicks["Cities"] == ("", "orders_detail", ("city", "product"))
+    assert all(chart.drill_pipe in endpoints for chart in charts if chart.drill_pipe)
+    for chart in charts:
+        chart.full_clean()
 
 
 def test_negative_rows_are_refused(db: None) -> None:

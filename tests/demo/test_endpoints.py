@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from demo import content
 from demo.data import GENERATE_ORDERS, generate_parameters
 from pipes import endpoint
 from pipes.engine import Engine
@@ -29,15 +30,22 @@ RAW: dict[str, str] = {
     "sum(if(product = 'Anvil', amount, 0)) AS anvils, sum(if(product = 'Rocket skates', amount, 0)) AS rocket_skates, "
     "sum(if(product IN ('Anvil', 'Rocket skates'), 0, amount)) AS other FROM orders WHERE {where} "
     "GROUP BY month ORDER BY month",
+    "orders_detail": "SELECT date, city, product, count() AS orders, sum(amount) AS revenue FROM orders WHERE {where} "
+    "GROUP BY date, city, product ORDER BY date DESC, city, product LIMIT 500",
 }
 TENANT_PIPES = list(RAW)
 
 
-def raw(engine: Engine, pipe: str, company: str, dates: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def raw(
+    engine: Engine, pipe: str, company: str, dates: dict[str, str] | None = None, **only: str
+) -> list[dict[str, Any]]:
+    """``pipe``'s figures from the raw orders; ``only`` narrows by city and product."""
     where = "company_id = {company:String}"
     if dates:
         where += " AND date BETWEEN {date_from:Date} AND {date_to:Date}"
-    return engine.query(RAW[pipe].format(where=where), {"company": company, **(dates or {})}).data
+    for column in only:
+        where += f" AND {column} = {{{column}:String}}"
+    return engine.query(RAW[pipe].format(where=where), {"company": company, **(dates or {}), **only}).data
 
 
 def same(answer: list[dict[str, Any]], expected: list[dict[str, Any]]) -> bool:
@@ -65,6 +73,27 @@ def test_the_date_range_narrows_the_figures(client: Client, loaded: Engine, pipe
     assert not same(answer, raw(loaded, pipe, "acme"))
     if pipe == "sales_by_day":
         assert {row["date"][:7] for row in answer} == {"2026-03"}
+
+
+@pytest.mark.parametrize("pipe", content.CITY_PIPES)
+def test_a_city_narrows_the_figures_of_the_cross_filtered_pipes(client: Client, loaded: Engine, pipe: str) -> None:
+    answer = rows(client, pipe, token(pipe, company_id="acme"), city="Paris", **MARCH)
+    assert answer and same(answer, raw(loaded, pipe, "acme", MARCH, city="Paris"))
+    assert not same(answer, raw(loaded, pipe, "acme", MARCH))
+
+
+def test_the_detail_table_narrows_by_product_and_city(client: Client, loaded: Engine) -> None:
+    bearer = token(content.DETAIL_PIPE, company_id="globex")
+    answer = rows(client, content.DETAIL_PIPE, bearer, product="Anvil", city="Rome")
+    assert answer and same(answer, raw(loaded, content.DETAIL_PIPE, "globex", product="Anvil", city="Rome"))
+    assert {(row["product"], row["city"]) for row in answer} == {("Anvil", "Rome")}
+    assert list(answer[0]) == ["date", "city", "product", "orders", "revenue"]
+    assert [row["date"] for row in answer] == sorted((row["date"] for row in answer), reverse=True)
+
+
+def test_the_detail_table_stops_at_500_rows(client: Client, loaded: Engine) -> None:
+    answer = rows(client, content.DETAIL_PIPE, token(content.DETAIL_PIPE, company_id="acme"))
+    assert len(answer) == len(raw(loaded, content.DETAIL_PIPE, "acme")) <= 500
 
 
 def test_only_from_is_a_range_too(client: Client, loaded: Engine) -> None:

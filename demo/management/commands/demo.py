@@ -121,6 +121,9 @@ class Command(BaseCommand):
                     "is_shared": extra.get("shared", False),
                     "height": 140 if chart_type == Chart.ChartType.KPI else 320,
                     "filter_params": content.FILTER_PARAMS.get(pipe, ""),
+                    "cross_filter_param": extra.get("cross_filter", ""),
+                    "drill_pipe": extra["drill"][0] if "drill" in extra else "",
+                    "drill_params": extra["drill"][1] if "drill" in extra else "",
                 },
             )
             charts[key] = chart
