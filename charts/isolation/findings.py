@@ -36,6 +36,9 @@ class ChartInfo:
     resource: str  # the token scope's resource: the pipe id when set, else its name
     tenant_params: tuple[str, ...]
     shared: bool = False
+    # Set on the detail pipe a chart drills into: the drilling chart's key. Its token scope is
+    # computed from that chart's params, so the pipe must filter by them as the chart's own does.
+    drill_of: int | str | None = None
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -89,7 +92,10 @@ def rows_for(*, dashboard: str, tenant: str, charts: Sequence[ChartInfo], plan: 
     rows = []
     for chart in charts:
         base: dict[str, Any] = {"dashboard": dashboard, "chart": chart, "tenant": tenant}
-        if chart.key in plan.unconfigured:
+        if chart.drill_of is not None and chart.drill_of in plan.no_drill | set(plan.unconfigured):
+            note = "drill-through not offered: no scope for its pipe"
+            rows.append(Row(**base, status=NOT_CONFIGURED, note=note))
+        elif chart.key in plan.unconfigured:
             rows.append(Row(**base, status=NOT_CONFIGURED, missing=tuple(plan.unconfigured[chart.key])))
         elif chart.resource not in scopes:
             # Minting left its pipe out without naming this chart: another chart on the pipe

@@ -57,8 +57,13 @@ def test_the_demo_passes_with_initech_reported_as_not_configured(demo) -> None:
     assert len(lines_for(output, "sales-overview", "Total revenue", "acme", "tenant-filtered", 'company_id="acme"')) == 1
     assert len(lines_for(output, "sales-overview", "Total revenue", "globex", "tenant-filtered", 'company_id="globex"')) == 1
     initech = lines_for(output, "initech")
-    assert len(initech) == 8  # every chart of sales-overview; acme-operations is not Initech's
-    assert all("not configured" in line and "no rule for company_id" in line for line in initech)
+    assert len(initech) == 9  # every chart of sales-overview and its drill; acme-operations is not Initech's
+    assert all("not configured" in line for line in initech)
+    assert sum("no rule for company_id" in line for line in initech) == 8
+    assert lines_for(output, "initech", "Top products (drill-through)", "drill-through not offered")
+    # The drill-through pipe is read with the drilling chart's fixed params.
+    assert len(lines_for(output, "sales-overview", "Top products (drill-through)", "acme", 'company_id="acme"')) == 1
+    assert len(lines_for(output, "acme-operations", "Cities (drill-through)", "acme", 'company_id="acme"')) == 1
     assert lines_for(output, "acme-operations", "Product catalogue", "acme", "shared on purpose")
     assert not lines_for(output, "acme-operations", "globex")
 
@@ -106,6 +111,13 @@ def test_a_pipe_whose_sql_does_not_use_its_tenant_param_fails_naming_it(edit_dem
     assert "param-unused [Panes built-in host/sales_by_city]" in message
     assert "does not use company_id" in message
     assert "sales_by_day" not in message
+
+
+def test_a_drill_through_pipe_that_ignores_the_tenant_param_fails_naming_it(edit_demo) -> None:
+    edit_demo("orders_detail", "    WHERE company_id", "    -- WHERE company_id")
+    message = failure()
+    assert "param-unused [Panes built-in host/orders_detail]" in message
+    assert "top_products" not in message
 
 
 def test_a_pipe_declaring_its_tenant_param_optional_fails_naming_it(edit_demo) -> None:

@@ -4,8 +4,9 @@ read another's rows.
     manage.py check_isolation [--api-origin http://127.0.0.1:8000] [--timeout 10]
 
 For every active tenant and every dashboard it sees, it computes the payload Panes would mint
-(``grants.plan_for``; nothing is signed or recorded) and prints one row per chart: tenant-filtered
-with its fixed params, shared on purpose, or not configured with the params that have no rule.
+(``grants.plan_for``; nothing is signed or recorded) and prints one row per chart, and one per
+chart's drill-through pipe: tenant-filtered with its fixed params, shared on purpose, or not
+configured with the params that have no rule.
 It reads each workspace's pipe listing (``GET /v0/pipes`` with the workspace's admin token, as
 Tinybird serves it) to check every pipe's SQL and params; the built-in host is asked in-process
 through Django's URL routing unless ``--api-origin`` names a running server.
@@ -15,13 +16,14 @@ Exits non-zero (naming each problem) when tenants could see each other's rows; s
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Prefetch
 
-from charts import grants, isolation
+from charts import filters, grants, isolation
 from charts.models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule, Workspace
 from charts.pipe_listing import ListingRefused, ListingUnavailable, read_listing
 
@@ -91,6 +93,7 @@ class Command(BaseCommand):
         now = datetime.now(timezone.utc)
         rows: list[isolation.Row] = []
         infos: dict[int, isolation.ChartInfo] = {}
+        drills: dict[int, isolation.ChartInfo] = {}  # chart id -> its drill-through's pipe
         workspaces: dict[int, Workspace] = {}
         findings: list[isolation.Finding] = []
         for dashboard in dashboards:
@@ -98,6 +101,8 @@ class Command(BaseCommand):
             for chart in {tile.chart.pk: tile.chart for tile in dashboard.tiles.all()}.values():
                 if chart.pk not in infos and (info := self._info(chart, findings)) is not None:
                     infos[chart.pk] = info
+                    if (drill := self._drill_info(info, chart)) is not None:
+                        drills[chart.pk] = drill
                 if chart.pk in infos:
                     charts.append(chart)
                     workspaces[chart.workspace_id] = chart.workspace
@@ -113,15 +118,29 @@ class Command(BaseCommand):
                     plan = grants.plan_for(
                         tenant=tenant, user_id=0, workspace=ws_charts[0].workspace, charts=ws_charts, rules=tenant_rules, now=now
                     )
-                    board_rows.extend(
-                        isolation.rows_for(
-                            dashboard=dashboard.slug, tenant=tenant.slug, charts=[infos[c.pk] for c in ws_charts], plan=plan
-                        )
-                    )
-            position: dict[int | str, int] = {chart.pk: i for i, chart in enumerate(charts)}
+                    read = [infos[c.pk] for c in ws_charts] + [drills[c.pk] for c in ws_charts if c.pk in drills]
+                    board_rows.extend(isolation.rows_for(dashboard=dashboard.slug, tenant=tenant.slug, charts=read, plan=plan))
+            # A drill-through's rows follow its chart's.
+            position: dict[int | str, float] = {chart.pk: i for i, chart in enumerate(charts)}
+            position.update({drills[c.pk].key: position[c.pk] + 0.5 for c in charts if c.pk in drills})
             tenant_order = {t.slug: i for i, t in enumerate(tenants)}
             rows.extend(sorted(board_rows, key=lambda r: (position[r.chart.key], tenant_order[r.tenant])))
-        return rows, list(infos.values()), list(workspaces.values()), findings
+        return rows, [*infos.values(), *drills.values()], list(workspaces.values()), findings
+
+    @staticmethod
+    def _drill_info(info: isolation.ChartInfo, chart: Chart) -> isolation.ChartInfo | None:
+        """The detail pipe ``chart`` drills into, audited like a chart with its tenant params."""
+        spec = filters.chart_spec(chart)
+        if spec.detail_resource is None:
+            return None
+        return replace(
+            info,
+            key=f"{chart.pk}:drill",
+            title=f"{chart.title} (drill-through)",
+            pipe=chart.drill_pipe,
+            resource=spec.detail_resource,
+            drill_of=chart.pk,
+        )
 
     @staticmethod
     def _info(chart: Chart, findings: list[isolation.Finding]) -> isolation.ChartInfo | None:
