@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from django.test import override_settings
 from django.utils import timezone
 
-from charts import filters
+from charts import filters, periods
 from tests.charts.builders import make_chart
 
 DATES = ("date_from", "date_to")
@@ -67,3 +69,23 @@ def test_period_and_compare_are_never_pipe_params(workspace) -> None:
     chart = make_chart(workspace, filter_params="date_from, period, compare, city", cross_filter_param="period")
     assert filters.chart_params(chart, []) == ("date_from", "city")
     assert filters.cross_filter_of(chart, []) == ""
+
+
+@given(
+    query=st.dictionaries(
+        st.sampled_from(["period", "compare", "date_from", "date_to", "city", "theme"]),
+        st.one_of(st.sampled_from([*periods.PRESETS, *periods.COMPARISONS, "2026-02-30", "2026-03-01"]), st.text(max_size=12)),
+    ),
+    today=st.dates(min_value=date(1, 3, 1)),
+)
+def test_any_query_parses_to_known_keys_and_a_valid_range(query, today) -> None:
+    parsed = filters.parse(query, (*DATES, "city"), cross_filters=("city",), today=today)
+    assert parsed.period in ("", *periods.PRESETS) and parsed.compare in ("", *periods.COMPARISONS)
+    assert (parsed.period == "") == (query.get("period", "").strip() not in periods.PRESETS)
+    for name in DATES:
+        if name in parsed.values:
+            date.fromisoformat(parsed.values[name])
+    if "date_from" in parsed.values and "date_to" in parsed.values:
+        assert parsed.values["date_from"] <= parsed.values["date_to"]
+    if parsed.period:
+        assert parsed.values["date_to"] == today.isoformat() or parsed.period == "previous_month"
