@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, router, transaction
 from django.db.models import Prefetch
 
-from . import routing, tokens
+from . import filters, routing, tokens
 from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule, Workspace
 from .signing import read_signing_key
 
@@ -130,6 +130,32 @@ def configuration_gaps(
             _, missing = tokens.fixed_params_for(chart.scope_resource, needed, rule_specs)
             if missing:
                 gaps.append(Gap(chart, tenant, missing))
+    return gaps
+
+
+def drill_gaps(chart: Chart) -> list[tuple[Tenant, str]]:
+    """The active tenants that see ``chart`` drawn but are not offered its drill-through, each
+    with the reason; none for a chart without one. A few queries, whatever the tenants."""
+    spec = filters.chart_spec(chart)
+    if spec.detail_resource is None:
+        return []
+    boards = list(Dashboard.objects.shared().filter(tiles__chart=chart).distinct().prefetch_related("tenants"))
+    rules = TenantFilterRule.objects.select_related("chart__workspace")
+    tenants = Tenant.objects.filter(is_active=True).prefetch_related(Prefetch("filter_rules", queryset=rules))
+    gaps: list[tuple[Tenant, str]] = []
+    for tenant in tenants:
+        if not any(b.visible_to_all or any(t.pk == tenant.pk for t in b.tenants.all()) for b in boards):
+            continue
+        specs = [r.spec(typed=False) for r in tenant.filter_rules.all()]
+        _, chart_missing = tokens.fixed_params_for(spec.resource, spec.tenant_params, specs)
+        if chart_missing or not (spec.tenant_params or spec.shared) or tokens.drill_offered(spec, specs):
+            continue  # drawn and drilling, or not drawn at all (a fail-closed gap says so)
+        fixed, missing = tokens.detail_fixed_params(spec, specs)
+        if missing:
+            reason = f"no rule for {', '.join(missing)} on {chart.drill_pipe}"
+        else:
+            reason = "a rule fixes " + ", ".join(p for p in spec.drill_params if p in fixed)
+        gaps.append((tenant, reason))
     return gaps
 
 

@@ -14,13 +14,15 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from .. import checks
 from ..forms import ChartAdminForm
 from ..models import Chart, Tenant, Workspace
 from . import preview
-from .gaps import GapReportMixin
+from .gaps import GapReportMixin, object_id_of
 
 
 @admin.register(Chart)
@@ -151,6 +153,14 @@ class ChartAdmin(GapReportMixin, admin.ModelAdmin):
         self._may_build(request)
         self._may_preview(request)
         return preview.builder_frame_page(request)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+        pk = object_id_of(object_id)
+        chart = Chart.objects.select_related("workspace").filter(pk=pk).first() if pk is not None else None
+        if request.method == "GET" and chart is not None and (gaps := checks.drill_gaps(chart)):
+            names = format_html_join(", ", "{} ({})", ((tenant.name, reason) for tenant, reason in gaps))
+            messages.info(request, format_html("The drill-through is not offered to: {}", names))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None

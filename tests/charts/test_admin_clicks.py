@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from charts.models import Chart, Dashboard
-from tests.charts.builders import make_chart
+from charts.models import Chart, Dashboard, Tenant, TenantFilterRule
+from tests.charts.builders import make_chart, make_dashboard
 from tests.charts.test_admin_chart_builder import chart_data, host, remote  # noqa: F401 - fixtures
 
 CLICKS = {"drill_pipe": "orders_detail", "drill_params": "product, city", "cross_filter_param": "product"}
@@ -77,3 +77,19 @@ def test_a_chart_change_page_shows_its_clicks(staff_client, workspace) -> None:
     chart = make_chart(workspace, chart_type="bar", **CLICKS)
     html = staff_client.get(reverse("admin:charts_chart_change", args=[chart.pk])).content.decode()
     assert 'value="orders_detail"' in html and 'value="product, city"' in html
+
+
+def test_the_change_page_names_the_tenants_not_offered_the_drill(staff_client, workspace, acme, globex, db) -> None:
+    chart = make_chart(workspace, chart_type="bar", **CLICKS)
+    make_dashboard("sales", acme, globex, charts=[chart])
+    TenantFilterRule.objects.create(tenant=acme, param="city", value="Paris")
+    initech = Tenant.objects.create(name="Initech", slug="initech")  # sees nothing: not listed
+    html = staff_client.get(reverse("admin:charts_chart_change", args=[chart.pk])).content.decode()
+    assert "The drill-through is not offered to: Acme (a rule fixes city)" in html
+    message = html.split("not offered to:")[1].split("</li>")[0]
+    assert "Globex" not in message and initech.name not in message
+    chart.tenant_params = "company_id, region"
+    chart.save()
+    TenantFilterRule.objects.create(tenant=globex, param="region", value="eu", chart=chart)
+    html = staff_client.get(reverse("admin:charts_chart_change", args=[chart.pk])).content.decode()
+    assert "Globex (no rule for region on orders_detail)" in html
