@@ -300,6 +300,11 @@ class Chart(models.Model):
             what = "A single number (KPI)" if self.kind == self.Kind.PANES else "A Tinybird-hosted chart"
             field = "cross_filter_param" if self.cross_filter_param else "drill_pipe"
             errors[field] = f"{what} has no marks to click: it cannot drill through or cross-filter."
+        if self.is_shared and self.drill_pipe and self.drill_pipe != self.pipe_name:
+            errors["drill_pipe"] = (
+                "A chart with the same data for every tenant can drill only into its own pipe: "
+                "another pipe would be read with no tenant filter."
+            )
         tenant = set(self.tenant_params) if self.tenant_params else set()
         if not tenant and not self.is_shared and self.workspace_id is not None:
             tenant = set(self.workspace.default_tenant_params)

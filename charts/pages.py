@@ -397,8 +397,8 @@ def frame_config(
 
 def chart_frame_config(request: HttpRequest, chart: Chart, tenant: Tenant | None) -> tuple[dict, bool]:
     """The chart frame's config for the viewer's tenant, with the values and comparison in its
-    URL, and whether one of those is bad (its ``error`` says which). Without a tenant (staff previewing) nothing is clickable:
-    what a click may do depends on a tenant's rules."""
+    URL, and whether one of those is bad (its ``error`` says which). Without a tenant (staff
+    previewing) nothing is clickable: what a click may do depends on a tenant's rules."""
     rules: list[TenantFilterRule] = grants.tenant_rules(tenant) if tenant else []
     params = filters.chart_params(chart, rules)
     parsed = filters.parse(request.GET, params)

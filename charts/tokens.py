@@ -114,8 +114,11 @@ def _drill_offered(
 ) -> bool:
     if chart.detail_resource is None or not chart.drill_params:
         return False
-    if not chart.tenant_params and not chart.shared:
-        return False  # a chart that filters by nothing must say so: fail closed, as its own scope does
+    if not chart.tenant_params:
+        # A chart that filters by nothing must say so (fail closed, as its own scope does), and
+        # saying so covers its own pipe only: another pipe nobody declared shared is not read unfiltered.
+        if not chart.shared or chart.detail_resource != chart.resource:
+            return False
     fixed, missing = _detail_fixed(chart, tenant_wide, by_resource)
     if missing:
         return False  # the tenant has no rule for the detail pipe: no scope, no drill

@@ -45,6 +45,13 @@ def test_a_kpi_or_a_tinybird_chart_cannot_be_clicked(workspace) -> None:
     assert "no marks to click" in errors_of(kpi)["drill_pipe"][0]
 
 
+def test_a_shared_chart_drills_only_into_its_own_pipe(workspace) -> None:
+    chart = make_chart(workspace, pipe="catalogue", is_shared=True, drill_pipe="orders_detail", drill_params="product")
+    assert "only into its own pipe" in errors_of(chart)["drill_pipe"][0]
+    chart.drill_pipe = "catalogue"
+    chart.full_clean()
+
+
 def test_bad_names_are_refused(workspace) -> None:
     chart = make_chart(workspace, drill_pipe="not a pipe", drill_params="1x", cross_filter_param="a-b")
     assert {"drill_pipe", "drill_params", "cross_filter_param"} <= set(errors_of(chart))

@@ -98,6 +98,16 @@ def test_a_chart_without_params_that_is_not_shared_drills_nowhere() -> None:
     assert not tokens.drill_offered(spec, ACME) and plan([spec]).payload["scopes"] == []
 
 
+def test_a_shared_chart_drills_only_into_its_own_pipe() -> None:
+    own = drilling(resource="catalogue", detail="catalogue", tenant_params=(), shared=True)
+    assert tokens.drill_offered(own, ACME)
+    assert plan([own]).payload["scopes"] == [{"type": "PIPES:READ", "resource": "catalogue", "fixed_params": {}}]
+    other = drilling(resource="catalogue", detail="orders_detail", tenant_params=(), shared=True)
+    mint = plan([other])
+    assert not tokens.drill_offered(other, ACME) and mint.no_drill == {1}
+    assert [s["resource"] for s in mint.payload["scopes"]] == ["catalogue"]
+
+
 # --- properties -----------------------------------------------------------------------------------
 
 PARAMS = ("company_id", "region", "city", "product", "date_from")
