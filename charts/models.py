@@ -305,11 +305,12 @@ class Chart(models.Model):
                 "A chart with the same data for every tenant can drill only into its own pipe: "
                 "another pipe would be read with no tenant filter."
             )
-        tenant = set(self.tenant_params) if self.tenant_params else set()
+        tenant = set(self.tenant_params)
         if not tenant and not self.is_shared and self.workspace_id is not None:
             tenant = set(self.workspace.default_tenant_params)
         if tenant_drills := [p for p in self.drill_params if p in tenant]:
-            errors["drill_params"] = f"{', '.join(tenant_drills)} is a tenant param: a click can never set it."
+            what = "is a tenant param" if len(tenant_drills) == 1 else "are tenant params"
+            errors["drill_params"] = f"{', '.join(tenant_drills)} {what}: a click can never set it."
         if self.cross_filter_param and self.cross_filter_param in tenant:
             errors["cross_filter_param"] = f"{self.cross_filter_param} is a tenant param: a click can never set it."
         return errors
