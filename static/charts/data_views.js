@@ -6,10 +6,10 @@ export const MAX_TABLE_ROWS = 1000;
 
 /**
  * A <table> of `rows` in the columns `names`; numeric columns right-aligned and written with
- * `formatNumber`. With `onRow(row)`, each row is an action: focusable, and Enter, Space or a click
+ * `formatCell(name, number)`. With `onRow(row)`, each row is an action: focusable, and Enter, Space or a click
  * calls it; `rowHint(row)` names the action for assistive technology.
  */
-export function buildTable(names, rows, numeric, formatNumber, { onRow = null, rowHint = null } = {}) {
+export function buildTable(names, rows, numeric, formatCell, { onRow = null, rowHint = null } = {}) {
   const table = document.createElement("table");
   const thead = table.createTHead().insertRow();
   for (const name of names) {
@@ -27,7 +27,7 @@ export function buildTable(names, rows, numeric, formatNumber, { onRow = null, r
       const value = toNumber(row[name]);
       if (numeric[name] && value !== null) {
         td.className = "num";
-        td.textContent = formatNumber(value);
+        td.textContent = formatCell(name, value);
       } else {
         td.textContent = label(row[name]);
       }

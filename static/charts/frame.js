@@ -194,6 +194,16 @@ function formatNumber(value) {
   return value === null || value === undefined ? "–" : formats.full(cleanNumber(value));
 }
 
+const plainFormats = numberFormats("", undefined);
+
+/** How a table writes a number of column `name`: the chart's unit is that of the measures it
+ * plots, not of every column (a count of orders is not in euros). */
+function cellFormat(cols) {
+  const declared = config.categories && config.categories.length ? config.categories : null;
+  const measured = new Set(declared || (detail ? [] : cols.categories));
+  return (name, value) => (measured.has(name) ? formatNumber(value) : plainFormats.full(cleanNumber(value)));
+}
+
 function formatBig(value) {
   return value === null ? "–" : formats.big(cleanNumber(value));
 }
@@ -357,7 +367,7 @@ function drawTable(cols, rows) {
   el.setAttribute("role", "region");
   el.setAttribute("aria-label", config.title);
   chartEl.setAttribute("aria-label", config.title + ": a table of " + rows.length + " rows");
-  el.appendChild(buildTable(names, rows, numericColumns(names, rows), formatNumber, rowAction(cols)));
+  el.appendChild(buildTable(names, rows, numericColumns(names, rows), cellFormat(cols), rowAction(cols)));
   if (rows.length > MAX_TABLE_ROWS) el.appendChild(tableNote(rows.length, plainFormat));
 }
 
@@ -396,7 +406,7 @@ function renderAccessible(cols, rows) {
   dataEl.textContent = "";
   if (!rows.length) return;
   const names = dataColumns(cols, viewConfig);
-  const table = buildTable(names, rows, numericColumns(names, rows), formatNumber);
+  const table = buildTable(names, rows, numericColumns(names, rows), cellFormat(cols));
   table.createCaption().textContent = config.title;
   dataEl.appendChild(table);
 }
@@ -452,6 +462,7 @@ if (config.refresh_seconds && config.refresh_seconds >= 5) {
   }, config.refresh_seconds * 1000);
 }
 
+body.dataset.filters = filterQuery(filters);
 // The page may have changed filters or theme since it wrote this frame's address.
 postUp({ type: FRAME_READY });
 if (config.error) fail("bad_filter", config.error, false);

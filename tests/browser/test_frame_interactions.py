@@ -81,12 +81,14 @@ def chart_id(frame) -> int:
 
 
 def bar_center(frame, index: int) -> dict:
-    """The middle of bar ``index`` of the frame's first series, relative to the chart area."""
+    """The middle of bar ``index`` of the frame's first series, relative to the chart area (a bar
+    list's bars lie along the x axis)."""
     x, y = frame.evaluate(
         """(i) => {
           const chart = echarts.getInstanceByDom(document.getElementById('panes-chart'));
           const value = chart.getOption().series[0].data[i];
-          return chart.convertToPixel({seriesIndex: 0}, [i, value / 2]);
+          const across = document.body.classList.contains('frame--bar_list');
+          return chart.convertToPixel({seriesIndex: 0}, across ? [value / 2, i] : [i, value / 2]);
         }""",
         index,
     )
@@ -135,43 +137,50 @@ def test_a_detail_table_drills_into_the_next_param(context, panes) -> None:
     with expect_message(page, "panes:chart-click", value=product):
         products.locator("#panes-chart").click(position=bar_center(products, 0))
 
-    # The detail frame as the drill panel opens it, with the workspace token in its fragment.
-    src = page.locator(f"iframe[src*='/frame/{chart_id(products)}/']").first.get_attribute("src")
-    token = found(r"#token=([^&]+)", src)
-    url = f"/frame/{chart_id(products)}/drill/?date_from={MARCH[0]}&date_to={MARCH[1]}&product={quote(product)}#token={token}"
-    page.evaluate(
-        """(url) => {
-          const frame = document.createElement('iframe');
-          frame.id = 'test-detail';
-          frame.style.cssText = 'position:fixed;left:0;top:0;width:900px;height:520px;z-index:99;background:#fff';
-          frame.src = url;
-          document.body.appendChild(frame);
-        }""",
-        url,
-    )
-    detail = page.frame_locator("#test-detail")
+    # The page's drill panel opens the detail frame: orders_detail's rows for that product.
+    detail = page.frame_locator("dialog[data-drill-panel] iframe")
     detail.locator("body[data-state='ready']").wait_for(state="attached", timeout=15_000)
-    cells = detail.locator("table thead th").all_inner_texts()
-    assert [c.lower() for c in cells][:3] == ["date", "city", "product"]
-    assert set(detail.locator(".frame__table tbody tr td:nth-child(3)").all_inner_texts()) == {product}
+    assert detail.locator("body").get_attribute("class").split()[:3] == ["frame", "frame--table", "frame--detail"]
+    headers = [c.lower() for c in detail.locator(".frame__table thead th").all_inner_texts()]
+    assert headers[:3] == ["date", "city", "product"]
+    assert set(detail.locator(".frame__table tbody td:nth-child(3)").all_inner_texts()) == {product}
     rows = detail.locator(".frame__table tbody tr.frame__row-action")
-    assert rows.count() > 0
-    first_city = rows.first.locator("td:nth-child(2)").inner_text()
+    assert rows.count() > 1
     screenshot(page, "frame-detail-table")
 
-    with expect_message(page, "panes:drill", column="city", value=first_city) as info:
-        rows.first.click()
-    assert message_of(info)["chart"] == chart_id(products)
-    second_city = rows.nth(1).locator("td:nth-child(2)").inner_text()
-    rows.nth(1).focus()
-    with expect_message(page, "panes:drill", value=second_city):
-        page.keyboard.press("Enter")
-
-    # The file is named after the chart and the drilled value.
+    # The file is named after the chart and the drilled value, and holds the rows shown.
     with page.expect_download() as download:
         detail.locator("#panes-download").click()
-    assert download.value.suggested_filename.startswith("top-products-" + re.sub(r"[^a-z0-9]+", "-", product.lower()).strip("-"))
+    slug = re.sub(r"[^a-z0-9]+", "-", product.lower()).strip("-")
+    assert download.value.suggested_filename == f"top-products-{slug}-{MARCH[0]}_{MARCH[1]}.csv"
+
+    # A row, by the keyboard, drills on by its city: the next drill param.
+    city = rows.nth(1).locator("td:nth-child(2)").inner_text()
+    rows.nth(1).focus()
+    with expect_message(page, "panes:drill", column="city", value=city) as info:
+        page.keyboard.press("Enter")
+    assert message_of(info)["chart"] == chart_id(products)
+
+    # The last level: the product's rows in that city, which drill no further.
+    last = page.frame_locator("dialog[data-drill-panel] iframe")
+    last.locator(f"body[data-state='ready'][data-filters*='city={quote(city)}']").wait_for(state="attached")
+    assert set(last.locator(".frame__table tbody td:nth-child(2)").all_inner_texts()) == {city}
+    assert set(last.locator(".frame__table tbody td:nth-child(3)").all_inner_texts()) == {product}
+    assert last.locator(".frame__row-action").count() == 0
     assert not [m for m in seen if m["type"] == "panes:error"]
+
+
+def test_a_table_row_is_clicked_with_the_keyboard(context, panes) -> None:
+    page = login(context, panes, "alice")
+    page.add_init_script(RECORD_MESSAGES)
+    page.goto(f"{panes.page_origin}/d/acme-operations/?date_from={MARCH[0]}&date_to={MARCH[1]}")
+    cities = chart_frames(page)["Cities"]
+    rows = cities.locator(".frame__table tbody tr.frame__row-action")
+    first = rows.first.locator("td:first-child").inner_text()
+    rows.first.focus()
+    with expect_message(page, "panes:chart-click", column="city", value=first) as info:
+        page.keyboard.press("Enter")
+    assert message_of(info)["chart"] == chart_id(cities)
 
 
 def test_a_frame_that_gives_up_tells_the_page(context, panes) -> None:
