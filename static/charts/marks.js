@@ -51,8 +51,8 @@ export class Marks {
   update({ count, kind, horizontal, enabled }) {
     Object.assign(this, { count, kind, horizontal, enabled });
     if (this.focused >= count) this.focused = count - 1;
-    // A picture, or (when its marks can be picked) a widget that takes the arrow keys itself.
-    this.el.setAttribute("role", enabled ? "application" : "img");
+    // Still role="img" with its summary as the name (every chart is named alike); the arrows'
+    // mark is spoken through the frame's live region.
     if (enabled) {
       this.el.tabIndex = 0;
       this.el.setAttribute("aria-roledescription", "interactive chart");
