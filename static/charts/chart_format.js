@@ -1,4 +1,5 @@
-/* Pure rules of the chart frame: number writing, CSV, the KPI empty state and label layouts.
+/* Pure rules of the chart frame: number writing, CSV, the KPI empty state, label layouts, and
+ * which columns a chart reads and a table shows.
  *
  * No DOM and no ECharts here, so `node --test tests/js/` checks every rule without a browser;
  * frame.js imports these and applies them.

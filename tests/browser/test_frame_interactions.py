@@ -95,6 +95,17 @@ def bar_center(frame, index: int) -> dict:
     return {"x": x, "y": y}
 
 
+def post(page, frame, message: dict, times: int = 1) -> None:
+    """Posts ``message`` to ``frame`` from its page, as the page's own scripts do."""
+    page.evaluate(
+        """([url, message, times]) => {
+          const frame = [...document.querySelectorAll('iframe')].find((f) => f.src.startsWith(url));
+          for (let i = 0; i < times; i++) frame.contentWindow.postMessage(message, location.origin);
+        }""",
+        [frame.url.split("?")[0], message, times],
+    )
+
+
 def test_a_click_and_enter_on_a_bar_send_the_clicked_city(context, panes) -> None:
     page, frames, _ = open_dashboard(context, panes)
     city = frames["Revenue by city"]
@@ -237,6 +248,19 @@ def test_a_comparison_draws_a_muted_series_and_a_kpi_delta(context, panes) -> No
     products = frames["Top products"]
     assert products.locator("body").get_attribute("data-compare") is None
 
+    # FILTERS from the page change the comparison; a key that is not a comparison removes it.
+    def send_filters(compare: str) -> None:
+        post(page, day, {"type": "panes:filters", "filters": {"date_from": MARCH[0], "date_to": MARCH[1]}, "compare": compare})
+
+    send_filters("previous_year")
+    day.locator("body[data-compare='previous_year'][data-state='ready']").wait_for(state="attached")
+    assert day.locator("body").get_attribute("data-compare-rows") == "0"  # the demo's orders start in 2026
+    names = day.evaluate("echarts.getInstanceByDom(document.getElementById('panes-chart')).getOption().series.map(s => s.name)")
+    assert names == ["Revenue", "Revenue (Same period last year)"]
+    send_filters("next_year")
+    day.locator("body:not([data-compare])[data-state='ready']").wait_for(state="attached")
+    assert day.evaluate("echarts.getInstanceByDom(document.getElementById('panes-chart')).getOption().series.length") == 1
+
 
 @pytest.mark.parametrize("times", [5])
 def test_a_refresh_refetches_once_however_often_it_is_asked(context, panes, times: int) -> None:
@@ -246,13 +270,7 @@ def test_a_refresh_refetches_once_however_often_it_is_asked(context, panes, time
     page.on("request", lambda r: fetched.append(r.url) if "/v0/pipes/" in r.url and r.frame == city else None)
 
     def refresh(count: int) -> None:
-        page.evaluate(
-            """([url, count]) => {
-              const frame = [...document.querySelectorAll('iframe')].find((f) => f.src.startsWith(url));
-              for (let i = 0; i < count; i++) frame.contentWindow.postMessage({type: 'panes:refresh'}, location.origin);
-            }""",
-            [city.url.split("?")[0], count],
-        )
+        post(page, city, {"type": "panes:refresh"}, count)
 
     with page.expect_response(lambda r: "/v0/pipes/" in r.url and r.frame == city):
         refresh(times)

@@ -1,5 +1,6 @@
 """The frame's pure rules (static/charts/chart_format.js) under Node's test runner: number
-writing, CSV, the KPI empty state, pie legend and bar label layouts (tests/js/)."""
+writing, CSV and its file name, the KPI empty state, pie legend and bar label layouts, and the
+columns a chart reads (tests/js/)."""
 from __future__ import annotations
 
 from tests.support.node import needs_node, node_test
