@@ -7,7 +7,7 @@
  *
  * ctx = {type, stacked, colors, dark, ink: {text, legend, axis, grid, surface, tooltip,
  *        tooltipText, tooltipBorder}, formats (chart_format.numberFormats), width, height,
- *        fontFamily, animation, comparison: null | {rows, label}}
+ *        fontFamily, animation, clickable, comparison: null | {rows, label}}
  */
 import { categoryLabelLayout, cleanNumber, edgeLabelInterval, humanize, label, pieLayout, toNumber } from "./chart_format.js";
 
@@ -238,6 +238,8 @@ export function chartOption(cols, rows, ctx) {
   option.tooltip.textStyle = { color: ctx.ink.tooltipText };
   option.animation = ctx.animation;
   option.aria = { enabled: true };
+  // ECharts points at every mark; only a chart whose clicks do something should.
+  for (const series of option.series) series.cursor = ctx.clickable && !series.silent ? "pointer" : "default";
   return option;
 }
 

@@ -386,6 +386,7 @@ function drawEcharts(cols, rows, earlier) {
     height: chartEl.clientHeight,
     fontFamily: getComputedStyle(body).fontFamily,
     animation: !reducedMotion,
+    clickable,
     comparison: earlier ? { rows: earlier.rows, label: COMPARISONS[compare] } : null,
   });
   const first = !chart;

@@ -191,3 +191,10 @@ test("the next drill param is the first without a value", () => {
   assert.equal(nextDrillParam(["city"], {}), "city");
   assert.equal(nextDrillParam(undefined, {}), "");
 });
+
+test("only a chart whose clicks do something points at its marks", () => {
+  const cols = { names: ["city", "revenue"], index: "city", categories: ["revenue"] };
+  const comparison = { rows: CITIES, label: "Previous period" };
+  assert.deepEqual(chartOption(cols, CITIES, ctx("bar", { clickable: true, comparison })).series.map((s) => s.cursor), ["pointer", "default"]);
+  assert.deepEqual(chartOption(cols, CITIES, ctx("pie")).series.map((s) => s.cursor), ["default"]);
+});
