@@ -135,6 +135,17 @@ def test_a_click_and_enter_on_a_bar_send_the_clicked_city(context, panes) -> Non
         page.keyboard.press("ArrowLeft")
         page.keyboard.press(" ")
 
+    # A donut's slices, by the keyboard too.
+    share = frames["Share of revenue by city"]
+    share.locator("#panes-chart").focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    assert share.locator("#panes-announce").inner_text().startswith(cities[1] + ":")
+    screenshot(page, "frame-keyboard-focused-slice")
+    with expect_message(page, "panes:chart-click", value=cities[1]) as info:
+        page.keyboard.press("Enter")
+    assert message_of(info)["chart"] == chart_id(share)
+
     # A chart whose clicks do nothing is not a stop on the keyboard's way.
     assert frames["Revenue by day"].locator("#panes-chart").get_attribute("tabindex") is None
 
