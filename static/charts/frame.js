@@ -2,8 +2,8 @@
  *
  * The pieces: transport.js (token, fetch, backoff, token requests), chart_options.js (pure ECharts
  * options, the comparison series, the KPI delta), data_views.js (tables, KPI tiles, CSV),
- * marks.js (clicks and the keyboard on marks), chart_format.js (numbers, columns, CSV text). This
- * entry wires them to the page. Every outcome is a state a person understands, mirrored on <body
+ * marks.js (clicks and the keyboard on marks), chart_format.js (numbers, columns, CSV text),
+ * frame_shell.js (state, status, announcements, theme ink). This entry wires them to the page. Every outcome is a state a person understands, mirrored on <body
  * data-state data-rows data-error> for tests.
  *
  * The parent page (same origin, and only the parent window) sends TOKEN, FILTERS (values for the
@@ -22,7 +22,8 @@ import { COMPARED_TYPES, chartColors, chartOption, drawnRows, kpiDelta, markValu
 import { MAX_TABLE_ROWS, buildTable, fillEmptyKpi, fillKpi, saveBlob, tableNote } from "./data_views.js";
 import { Marks } from "./marks.js";
 import { COMPARISONS, comparisonRange } from "./periods.js";
-import { CHART_CLICK, DRILL, ERROR, FILTERS, FRAME_READY, REFRESH, THEME, THEMES, TOKEN, acceptedFilters, sameFilters } from "./protocol.js";
+import { announce, applyTheme, hideStatus, ink, isDark, setState, showStatus } from "./frame_shell.js";
+import { CHART_CLICK, DRILL, ERROR, FILTERS, FRAME_READY, REFRESH, THEME, TOKEN, acceptedFilters, sameFilters } from "./protocol.js";
 import { Transport, filterQuery, takeTokenFromHash } from "./transport.js";
 
 const config = JSON.parse(document.getElementById("panes-chart-config").textContent);
@@ -33,7 +34,6 @@ const dataEl = document.getElementById("panes-data");
 const frameBody = chartEl.parentNode;
 const toggleEl = document.getElementById("panes-view-toggle");
 const downloadEl = document.getElementById("panes-download");
-const announceEl = document.getElementById("panes-announce");
 
 const detail = config.mode === "detail";
 const type = config.type;
@@ -66,33 +66,6 @@ function postUp(message) {
 
 /* --- States ------------------------------------------------------------------------------ */
 
-function setState(state, error) {
-  body.dataset.state = state;
-  if (error) body.dataset.error = error;
-  else delete body.dataset.error;
-}
-
-function showStatus(text, kind) {
-  // kind: "loading" (spinner, covers), "badge" (small, over a drawn chart), "error", "empty"
-  statusEl.hidden = false;
-  statusEl.className = "frame__status" + (kind === "badge" ? " frame__status--badge" : "") + (kind === "error" ? " frame__status--error" : "");
-  statusEl.textContent = "";
-  if (kind === "loading") {
-    const spinner = document.createElement("span");
-    spinner.className = "spinner";
-    spinner.setAttribute("aria-hidden", "true");
-    statusEl.appendChild(spinner);
-  }
-  const span = document.createElement("span");
-  span.className = "frame__status-text";
-  span.textContent = text;
-  statusEl.appendChild(span);
-}
-
-function hideStatus() {
-  statusEl.hidden = true;
-}
-
 function fail(error, text, retrying) {
   setState("error", error);
   showStatus(text, retrying && drawn ? "badge" : retrying ? "loading" : "error");
@@ -100,10 +73,6 @@ function fail(error, text, retrying) {
   chartEl.setAttribute("aria-label", config.title + ": " + text);
   // The page tells its viewer (and an embedding page) that this chart gave up.
   postUp({ type: ERROR, chart: config.chart, error, message: text });
-}
-
-function announce(text) {
-  if (announceEl) announceEl.textContent = text;
 }
 
 /* --- Fetching ---------------------------------------------------------------------------- */
@@ -144,11 +113,7 @@ const transport = new Transport({
 /* --- Messages from the page ---------------------------------------------------------------- */
 
 function setTheme(theme) {
-  if (!THEMES.includes(theme) || theme === body.dataset.theme) return;
-  for (const name of THEMES) body.classList.remove("theme-" + name);
-  body.classList.add("theme-" + theme);
-  body.dataset.theme = theme;
-  redraw();
+  if (applyTheme(theme)) redraw();
 }
 
 function setFilters(values, nextCompare) {
@@ -184,7 +149,7 @@ window.addEventListener("message", (event) => {
   }
 });
 
-/* --- Values and colours ------------------------------------------------------------------ */
+/* --- Values ----------------------------------------------------------------------------- */
 
 // The viewer's locale (undefined: the browser's), with the chart's unit when it names one.
 const formats = numberFormats(config.unit || "", undefined);
@@ -206,28 +171,6 @@ function cellFormat(cols) {
 
 function formatBig(value) {
   return value === null ? "–" : formats.big(cleanNumber(value));
-}
-
-function cssVar(name, fallback) {
-  return getComputedStyle(body).getPropertyValue(name).trim() || fallback;
-}
-
-function isDark() {
-  return cssVar("color-scheme", "light").includes("dark");
-}
-
-function ink() {
-  // Chart text and lines from the page's theme, so a dark frame gets light labels.
-  return {
-    text: cssVar("--chart-text", "#4b5563"),
-    legend: cssVar("--chart-legend", "#374151"),
-    axis: cssVar("--chart-axis", "#d1d5db"),
-    grid: cssVar("--chart-grid", "#eef0f3"),
-    surface: cssVar("--surface", "#ffffff"),
-    tooltip: cssVar("--surface", "#ffffff"),
-    tooltipText: cssVar("--text", "#111827"),
-    tooltipBorder: cssVar("--border-strong", "#d1d5db"),
-  };
 }
 
 /* --- Clicks ------------------------------------------------------------------------------ */
