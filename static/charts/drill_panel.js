@@ -96,6 +96,16 @@ export function drillPanel(dialog, page) {
     frame.dataset.expiresAt = page.expiryFor(current.frame.dataset.workspace) || current.frame.dataset.expiresAt || "";
     frame.dataset.filterParams = [...new Set([...current.accepted, ...current.params])].join(",");
     frame.src = frameSrc();
+    // Escape inside the (same-origin) frame never reaches the dialog: listen in the frame too.
+    frame.addEventListener("load", () => {
+      try {
+        frame.contentWindow.addEventListener("keydown", (event) => {
+          if (event.key === "Escape" && dialog.open) dialog.close();
+        });
+      } catch (error) {
+        /* not ours to listen to */
+      }
+    });
     const hadFocus = iframe && document.activeElement === iframe;
     if (iframe) iframe.replaceWith(frame);
     else body.append(frame);
