@@ -254,3 +254,31 @@ def test_auto_refresh_refetches_every_chart_pauses_while_hidden_and_catches_up(c
         revenue.wait_for_function(f"() => Number(document.body.dataset.refreshes || 0) === {before + 1}", timeout=3_000)
     finally:
         panes.manage("shell", "-c", SET_REFRESH.format(seconds=None))
+
+
+DRILL_BY_CITY = """
+from charts import revisions
+from charts.models import Chart
+Chart.objects.filter(title="Revenue by city").update(drill_pipe={pipe!r}, drill_params={params!r})
+revisions.bump()
+"""
+
+
+def test_a_chart_that_drills_and_cross_filters_offers_the_filter_in_its_drill_panel(context, panes) -> None:
+    panes.manage("shell", "-c", DRILL_BY_CITY.format(pipe="orders_detail", params="city,product"))
+    try:
+        page, frames = open_board(context, panes)
+        click_first_mark(frames["Revenue by city"])
+        city = frames["Revenue by city"].evaluate("document.body.dataset.clicked")
+        expect(page.locator(DIALOG)).to_have_attribute("open", "")
+        detail_frame(page)
+        assert page.locator('[data-chip="city"]').count() == 0  # the drill opened, nothing was filtered
+        button = page.locator("[data-drill-filter]")
+        expect(button).to_have_text(f"Filter the dashboard by {city}")
+        screenshot(page, "dashboard-drill-filter-button")
+        button.click()
+        expect(page.locator(DIALOG)).not_to_have_attribute("open", "")
+        expect(page.locator('[data-chip="city"]')).to_contain_text(city)
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get('city') === {city!r}")
+    finally:
+        panes.manage("shell", "-c", DRILL_BY_CITY.format(pipe="", params=""))
