@@ -21,7 +21,9 @@ DIALOG = "[data-drill-panel]"
 DETAIL_ROWS = "SELECT date, city, product, COUNT(*) FROM orders WHERE company_id = ? AND product = ? GROUP BY date, city, product"
 CITY_ORDERS = "SELECT COUNT(*) FROM orders WHERE company_id = ? AND city = ?"
 ORDERS = "SELECT COUNT(*) FROM orders WHERE company_id = ?"
-READY = "['ready', 'empty', 'error'].includes(document.body.dataset.state)"
+SETTLED = "['ready', 'empty', 'error'].includes(document.body.dataset.state)"
+# Predicates are functions: a string expression is eval'd in the page, which its CSP refuses.
+READY = f"() => {SETTLED}"
 
 
 def open_board(context, panes, query: str = ""):
@@ -159,12 +161,13 @@ def test_a_click_on_a_city_filters_the_other_charts_and_shows_a_chip(context, pa
     chip = page.locator(f'[data-chip="city"]')
     expect(chip).to_contain_text(f"City: {city}")
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('city') === {city!r}")
-    frames["Orders"].wait_for_function(f"() => (document.body.dataset.filters || '').includes('city=') && {READY}")
+    frames["Orders"].wait_for_function(f"() => (document.body.dataset.filters || '').includes('city=') && {SETTLED}")
     expect(frames["Orders"].locator(".frame__kpi-value")).to_have_text(
         f"{panes.sql(CITY_ORDERS, ('acme', city))[0][0]:,}", timeout=20_000
     )
     # The clicking chart is not filtered by its own click.
     assert "city" not in frame_query(frames["Revenue by city"])
+    page.wait_for_timeout(1200)  # the charts' redrawing animation, for the picture
     screenshot(page, "dashboard-cross-filter")
 
     # A reload keeps it: the chip is server-rendered and the frames start filtered.
@@ -194,6 +197,7 @@ def test_a_preset_fills_the_range_and_a_typed_date_makes_it_custom(context, pane
     assert page.input_value("#filter-date_to") == end.isoformat()
     frames["Revenue by day"].wait_for_function(f"() => (document.body.dataset.filters || '').includes('date_from={start.isoformat()}')")
     assert frame_query(frames["Revenue by day"]) == {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    page.wait_for_timeout(1200)  # the charts' redrawing animation, for the picture
     screenshot(page, "dashboard-preset")
 
     # The server resolves the same period on a reload.
@@ -215,6 +219,7 @@ def test_a_comparison_draws_a_second_series_and_a_kpi_delta(context, panes) -> N
     frames["Revenue by day"].wait_for_function("() => document.body.dataset.compare === 'previous_period'")
     assert int(frames["Revenue by day"].evaluate("document.body.dataset.compareRows")) > 0
     expect(frames["Total revenue"].locator(".frame__kpi-delta")).to_contain_text("vs previous period")
+    page.wait_for_timeout(1200)  # the charts' redrawing animation, for the picture
     screenshot(page, "dashboard-comparison")
 
     page.select_option("#filter-compare", "")

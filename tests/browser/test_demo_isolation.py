@@ -25,7 +25,7 @@ def chart_frames(page) -> dict:
     for frame in page.frames:
         if "/frame/" not in frame.url:
             continue
-        frame.wait_for_function("['ready', 'empty', 'error'].includes(document.body.dataset.state)", timeout=FRAME_READY_MS)
+        frame.wait_for_function("() => ['ready', 'empty', 'error'].includes(document.body.dataset.state)", timeout=FRAME_READY_MS)
         frames[frame.locator(".frame__title").inner_text()] = frame
     return frames
 

@@ -121,7 +121,7 @@ def embed_of(page):
 def chart_frame(page, title: str):
     for frame in page.frames:
         if "/frame/" in frame.url and "/drill/" not in frame.url:
-            frame.wait_for_function("['ready', 'empty', 'error'].includes(document.body.dataset.state)", timeout=FRAME_READY_MS)
+            frame.wait_for_function("() => ['ready', 'empty', 'error'].includes(document.body.dataset.state)", timeout=FRAME_READY_MS)
             if frame.locator(".frame__title").inner_text() == title:
                 return frame
     raise AssertionError(f"no chart frame titled {title}")
@@ -147,14 +147,14 @@ def test_an_allowed_page_drives_every_action_and_hears_every_event(context, pane
 
         # setTheme, asked for before ready, was held and sent once the embed said it was ready.
         embed = embed_of(page)
-        embed.wait_for_function("document.body.classList.contains('theme-dark')")
+        embed.wait_for_function("() => document.body.classList.contains('theme-dark')")
 
         # setFilters: replaces the filters, checked like the filter bar.
         page.evaluate("board.setFilters({date_from: '2026-01-01', date_to: '2026-01-31', company_id: 'globex'})")
         changed = wait_event(page, "filters-changed")[-1]
         assert changed == {"filters": {"date_from": "2026-01-01", "date_to": "2026-01-31"}, "period": "", "compare": ""}
         by_day = chart_frame(page, "Revenue by day")
-        by_day.wait_for_function("(document.body.dataset.filters || '').includes('date_from=2026-01-01')")
+        by_day.wait_for_function("() => (document.body.dataset.filters || '').includes('date_from=2026-01-01')")
         page.evaluate("board.setFilters({}, {period: 'last_7_days', compare: 'previous_period'})")
         changed = wait_event(page, "filters-changed", 2)[-1]
         assert changed["period"] == "last_7_days" and changed["compare"] == "previous_period"
@@ -164,10 +164,10 @@ def test_an_allowed_page_drives_every_action_and_hears_every_event(context, pane
         assert len(events(page, "filters-changed")) == 2
 
         # refresh: every chart fetches again.
-        by_day.wait_for_function("document.body.dataset.state === 'ready'")
+        by_day.wait_for_function("() => document.body.dataset.state === 'ready'")
         before = refreshes(by_day)
         page.evaluate("board.refresh()")
-        by_day.wait_for_function(f"Number(document.body.dataset.refreshes || 0) > {before}")
+        by_day.wait_for_function(f"() => Number(document.body.dataset.refreshes || 0) > {before}")
 
         # chart-click: a click on a bar inside the chart's own frame.
         by_city = chart_frame(page, "Revenue by city")
@@ -184,6 +184,7 @@ def test_an_allowed_page_drives_every_action_and_hears_every_event(context, pane
         drill = wait_event(page, "drill")[-1]
         assert drill == {"chart": charts["Top products"], "title": "Top products", "path": [{"param": "product", "value": product}]}
         expect(embed.locator("[data-drill-panel]")).to_have_attribute("open", "")
+        embed.frame_locator("[data-drill-panel] iframe").locator("body[data-state=ready]").wait_for()
         screenshot(page, "embed-api-open-drill")
         embed.locator("[data-drill-close]").click()
         assert wait_event(page, "drill", 2)[-1]["path"] == []
@@ -208,7 +209,7 @@ def test_a_forbidden_origin_gets_nothing_and_steers_nothing(context, panes, intr
                 page.click("#go")
             intranet = opened.value
             wait_event(intranet, "ready")
-            page.wait_for_function("window.__rounds >= 15", timeout=10_000)
+            page.wait_for_function("() => window.__rounds >= 15", timeout=10_000)
             intranet.wait_for_timeout(500)
             embed = embed_of(intranet)
             screenshot(intranet, "embed-api-forbidden-target")

@@ -61,7 +61,7 @@ def test_a_chart_frame_opened_directly_gets_no_host(context, server, listener) -
     [(chart_id,)] = server.sql("SELECT id FROM charts_chart WHERE title = 'Orders'", database="default")
     page = login(context, server, "alice")
     page.goto(f"{server.page_origin}/frame/{chart_id}/")
-    page.wait_for_function("document.body.dataset.state === 'error'", timeout=FRAME_READY_MS)
+    page.wait_for_function("() => document.body.dataset.state === 'error'", timeout=FRAME_READY_MS)
     assert "Chart host unavailable" in page.locator("body").inner_text()
     assert listener.origin not in page.content()
     page.wait_for_timeout(1000)
