@@ -55,7 +55,7 @@ def chart_data(**overrides: object) -> dict:
 def test_the_listing_names_the_demos_endpoints_and_their_params(demo) -> None:
     answer = demo.get(reverse("admin:charts_chart_builder_pipes") + f"?workspace={Workspace.objects.get().pk}").json()
     names = [p["name"] for p in answer["pipes"]]
-    assert names == ["kpi_totals", "product_catalogue", "sales_by_city", "sales_by_day", "sales_by_month", "top_products"]
+    assert names == ["kpi_totals", "orders_detail", "product_catalogue", "sales_by_city", "sales_by_day", "sales_by_month", "top_products"]
     sales = next(p for p in answer["pipes"] if p["name"] == "sales_by_day")
     assert sales["id"].startswith("t_") and {"company_id", "date_from", "date_to"} <= set(sales["params"])
 
