@@ -275,11 +275,8 @@ def parse(
 
 def _period(query: Mapping, values: dict[str, str], errors: dict[str, str], today: date | None) -> str:
     """The preset in ``query`` ("" none), its range written into ``values``; an error if unknown."""
-    key = _last(query, PERIOD).strip()
+    key = _choice(query, PERIOD, periods.PRESETS, errors)
     if not key:
-        return ""
-    if key not in periods.PRESETS:
-        errors[PERIOD] = f"choose one of {', '.join(periods.PRESETS.values())}."
         return ""
     start, end = periods.preset_range(key, today or timezone.localdate())
     values[DATE_FROM], values[DATE_TO] = start.isoformat(), end.isoformat()
@@ -289,10 +286,13 @@ def _period(query: Mapping, values: dict[str, str], errors: dict[str, str], toda
 
 
 def _compare(query: Mapping, errors: dict[str, str]) -> str:
-    key = _last(query, COMPARE).strip()
-    if not key:
-        return ""
-    if key not in periods.COMPARISONS:
-        errors[COMPARE] = f"choose one of {', '.join(periods.COMPARISONS.values())}."
+    return _choice(query, COMPARE, periods.COMPARISONS, errors)
+
+
+def _choice(query: Mapping, name: str, choices: Mapping[str, str], errors: dict[str, str]) -> str:
+    """The key of ``choices`` in ``query``'s ``name`` ("" none); an error naming the labels if unknown."""
+    key = _last(query, name).strip()
+    if key and key not in choices:
+        errors[name] = f"choose one of {', '.join(choices.values())}."
         return ""
     return key
