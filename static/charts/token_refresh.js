@@ -195,8 +195,9 @@ export function startTokenRefresh(grid) {
     if (!tokenUrl || stopped) return;
     const known = expiries();
     if (!known.length) return;
-    // A few seconds past the point where the server stops reusing the token, so it mints anew.
-    const due = Math.min(...known) - margin + 5;
+    // Just past the point where the server stops reusing the token, so it mints anew, and well
+    // before expiry even when the margin is short: a quarter of the margin, at most 5 s.
+    const due = Math.min(...known) - margin + Math.min(5, margin / 4);
     const delay = Math.max(5, due - serverNow()) * 1000;
     timer = setTimeout(refresh, Math.min(delay, 2147483647));
   }
