@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
+import zoneinfo
+from functools import cache
 from typing import Self
 
 from django.conf import settings
@@ -33,6 +35,36 @@ pipe_name_validator = RegexValidator(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", "A pipe 
 def validate_param_list(text: str) -> None:
     """Kept for migrations 0001 and 0002, which name it; the fields validate themselves now."""
     fields.PARAM.parse(text).validated()
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(name: str) -> None:
+    if name and name not in _time_zones():
+        raise ValidationError(f"{name!r} is not a time zone name such as Europe/Warsaw or America/New_York.")
+
+
+class TitleTranslations(models.Model):
+    """A title given per language in the admin ({"de": "Umsatz", "pl": "Sprzedaż"}); the English
+    ``title`` is the fallback for any language without one."""
+
+    title_translations = models.JSONField("titles in other languages", default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def title_in(self, language: str | None) -> str:
+        """The title for ``language`` ("de", "de-at", "pl"), else the English one."""
+        translations = self.title_translations if isinstance(self.title_translations, dict) else {}
+        code = (language or "").lower()
+        for key in (code, code.split("-")[0]):
+            value = translations.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        return getattr(self, "title")
 
 
 def builtin_signing_key_env() -> str:
@@ -107,6 +139,13 @@ class Tenant(models.Model):
         kind="color",
         help_text="Comma-separated CSS colours for Panes-rendered charts. Blank: Panes' palette.",
     )
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="e.g. Europe/Berlin: dates and report schedules of members who set none. Blank: the server's (TIME_ZONE).",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="tenants")
 
     class Meta:
@@ -146,7 +185,7 @@ class Membership(models.Model):
         return f"{self.user} in {self.tenant}"
 
 
-class Chart(models.Model):
+class Chart(TitleTranslations):
     class Kind(models.TextChoices):
         TINYBIRD = "tinybird", "Tinybird-hosted chart (iframe)"
         PANES = "panes", "Panes-rendered chart"
@@ -454,7 +493,7 @@ class DashboardQuerySet(models.QuerySet["Dashboard"]):
         return self.filter(owner=user, owner_tenant=tenant)
 
 
-class Dashboard(models.Model):
+class Dashboard(TitleTranslations):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
@@ -573,3 +612,110 @@ class ConfigRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.value}"
+
+
+class PersonSettings(models.Model):
+    """One person's language and time zone; blank fields follow the browser and the tenant."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="panes_settings")
+    language = models.CharField(
+        max_length=10, blank=True, choices=settings.LANGUAGES, help_text="Blank: the browser's language."
+    )
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Blank: the organisation's time zone.",
+    )
+
+    class Meta:
+        verbose_name = "person's settings"
+        verbose_name_plural = "people's settings"
+
+    def __str__(self) -> str:
+        return f"settings of {self.user}"
+
+
+class ReportSubscriptionQuerySet(models.QuerySet["ReportSubscription"]):
+    def active(self) -> Self:
+        return self.filter(is_active=True)
+
+    def of(self, user, tenant: Tenant) -> Self:
+        """One person's subscriptions in one tenant: the only ones they see and cancel."""
+        return self.filter(user=user, tenant=tenant)
+
+
+class ReportSubscription(models.Model):
+    """A person's scheduled email of one dashboard, drawn for them: their token, tenant, filters."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="report_subscriptions")
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="report_subscriptions")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
+    weekday = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(6)], help_text="Weekly: 0 is Monday, 6 Sunday."
+    )
+    day_of_month = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(28)], help_text="Monthly: 1 to 28."
+    )
+    send_time = models.TimeField(help_text="In the person's time zone.")
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="The dashboard's query: filter values, period and comparison."
+    )
+    include_csv = models.BooleanField("attach a CSV per chart", default=False)
+    is_active = models.BooleanField("active", default=True)
+    paused_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why sending stopped, when Panes paused it (e.g. membership gone)."
+    )
+    next_run_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="The next time it is due (UTC); set by send_reports."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReportSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["dashboard__title", "id"]
+        verbose_name = "report subscription"
+
+    def __str__(self) -> str:
+        return f"{self.dashboard} to {self.user} ({self.get_frequency_display()})"
+
+
+class ReportDelivery(models.Model):
+    """One due send of a subscription: unique per slot, so a second run of send_reports sends nothing twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (will retry)"
+        GAVE_UP = "gave_up", "Failed (gave up)"
+        SKIPPED = "skipped", "Skipped"
+
+    subscription = models.ForeignKey(ReportSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    scheduled_for = models.DateTimeField(help_text="The slot this send is for (UTC).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A run working on it holds it until then; another run leaves it alone."
+    )
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        verbose_name = "report delivery"
+        verbose_name_plural = "report deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "scheduled_for"], name="unique_delivery_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} for {self.scheduled_for:%Y-%m-%d %H:%M} UTC: {self.get_status_display()}"

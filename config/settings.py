@@ -155,7 +155,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# English, German and Polish; the catalogues are in locale/ (django.po for pages, djangojs.po for scripts).
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("pl", "Polski")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
