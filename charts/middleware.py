@@ -15,16 +15,21 @@ origins when it writes the header, so the setting counts as it is at that moment
 """
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from csp.constants import SELF
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone, translation
 from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
 
 from lib.origins import SettingOrigins
+
+from . import locale, tenancy
 
 
 def embed_origins() -> list[str]:
@@ -46,3 +51,38 @@ def xframe_options_for_chart_frames(view: Callable[..., HttpResponseBase]) -> Ca
         return (exempt if embed_origins() else same_origin)(request, *args, **kwargs)
 
     return wrapper
+
+
+class PersonLocaleMiddleware:
+    """After LocaleMiddleware (the browser's language) and authentication: a signed-in person's
+    own language wins, and their time zone, else their organisation's, is the active one. Both
+    come from the session (charts.locale), the organisation from the request's cached tenancy:
+    no query a page would not make anyway. Only people's pages (the charts app and the admin) are
+    touched: the pipe API and the health check never read the session."""
+
+    PAGES = ("charts.", "django.contrib.admin.")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: Any, view_kwargs: Any) -> None:
+        if not getattr(view_func, "__module__", "").startswith(self.PAGES):
+            return None
+        try:
+            if not request.user.is_authenticated:
+                return None
+            person = locale.PersonLocale.from_session(request.session.get(locale.SESSION_KEY))
+            tenant = None if person.time_zone else tenancy.active_tenant(request)
+        except DatabaseError:
+            return None  # the view meets the outage too, and answers it (config.middleware)
+        if person.language:
+            translation.activate(person.language)
+            request.LANGUAGE_CODE = person.language
+        timezone.activate(zoneinfo.ZoneInfo(locale.time_zone_name(person, tenant)))
+        return None

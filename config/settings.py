@@ -72,11 +72,16 @@ MIDDLEWARE = [
     # django-csp's, outside everything that answers (error pages included); see CONTENT_SECURITY_POLICY.
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) among LANGUAGES.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Trusted-header single sign-on; does nothing unless PANES_SSO_ENABLED.
     "charts.sso.TrustedHeaderMiddleware",
+    # A signed-in person's own language over the browser's, and their time zone (else their
+    # organisation's) on every page; see charts.locale.
+    "charts.middleware.PersonLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -287,6 +292,30 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# --- Exports and report emails ------------------------------------------------------------------
+# Where Panes is reached, e.g. https://dashboards.example.com: the base of the links in report
+# emails, and the address the headless browser that draws reports loads pages from (so it must
+# answer from this machine). Viewer exports fall back to the request's own origin. Never stored.
+PANES_SITE_URL = env.str("PANES_SITE_URL", default="").rstrip("/")
+if PANES_SITE_URL and origin_of(PANES_SITE_URL) is None:
+    raise ImproperlyConfigured(f"PANES_SITE_URL: {PANES_SITE_URL!r} is not an http(s) origin (scheme://host[:port]).")
+# The Chromium that draws PDFs and PNGs (Debian's package by default; blank: Playwright's own).
+PANES_CHROMIUM_PATH = env.str("PANES_CHROMIUM_PATH", default="/usr/bin/chromium")
+# How long a render may take before it gives up, in seconds.
+PANES_RENDER_SECONDS = env.int("PANES_RENDER_SECONDS", default=60)
+# Django's email backend; SMTP settings from the environment (README: "Report emails").
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Panes <panes@localhost>")
+# send_reports retries a failed send after 5, 10, 20… minutes (capped at 6 h), at most this many times.
+PANES_REPORT_MAX_ATTEMPTS = env.int("PANES_REPORT_MAX_ATTEMPTS", default=5)
 
 # The built-in pipe host's own settings: the NAME of the variable holding its admin token (read
 # at the moment of use, never stored here) and the workspace id its tokens must carry.

@@ -240,4 +240,4 @@ def migrate_over_stored_rows(target: list[tuple[str, str]]) -> None:
     assert chart.tenant_params == ("a", "b") and chart.category_columns == ("x", "y")
     assert chart.colors == ("rgb(1,2,3)", "#fff") and chart.filter_params.rejected == ("1bad",)
     assert chart.workspace.default_tenant_params == ("company_id",)
-    assert Tenant.objects.get(slug="t").brand_colors == ("teal",)
+    assert Tenant.objects.only("brand_colors").get(slug="t").brand_colors == ("teal",)
