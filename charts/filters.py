@@ -36,7 +36,7 @@ MAX_VALUE_LENGTH = 200
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Query-string keys with a meaning of their own on Panes pages: never pipe params, never reported.
-PRESENTATION_KEYS = frozenset({"theme", "bordered", "titled", "controls", "autosize"})
+PRESENTATION_KEYS = frozenset({"theme", "bordered", "titled", "controls", "autosize", "locale"})
 # Keys the chart host gives a meaning of their own; a filter can never be called that.
 HOST_RESERVED = frozenset({"token", "q", "format"})
 # Keys the page reads for its date range: never pipe params either.

@@ -8,6 +8,7 @@ costs no query for them); report sends, which have no session, read them with ``
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,6 +16,9 @@ from django.conf import settings
 from .models import PersonSettings, Tenant
 
 SESSION_KEY = "panes.person"
+# ``?locale=de`` on a page of the charts app: that language for this one response (an embed's
+# data-locale), over the person's and the browser's; the page passes it on to its chart frames.
+QUERY_KEY = "locale"
 
 
 @dataclass(frozen=True)
@@ -74,3 +78,8 @@ def time_zone_name(person: PersonLocale, tenant: Tenant | None) -> str:
         or (valid_time_zone(tenant.time_zone) if tenant is not None else "")
         or settings.TIME_ZONE
     )
+
+
+def query_language(query: Mapping[str, str]) -> str:
+    """The supported language a page's query string asks for (``?locale=de``), else ""."""
+    return supported_language(query.get(QUERY_KEY))

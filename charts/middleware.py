@@ -71,18 +71,31 @@ class PersonLocaleMiddleware:
         finally:
             timezone.deactivate()
 
+    # The JavaScript catalogue names its language in its URL and is cached publicly: it must not
+    # read the session (that would make it vary on the cookie).
+    SESSIONLESS = ("charts.i18n_views",)
+
     def process_view(self, request: HttpRequest, view_func: Callable, view_args: Any, view_kwargs: Any) -> None:
-        if not getattr(view_func, "__module__", "").startswith(self.PAGES):
+        module = getattr(view_func, "__module__", "")
+        if not module.startswith(self.PAGES) or module in self.SESSIONLESS:
             return None
+        self._person(request)
+        # ?locale=xx (an embed's data-locale) wins for this response, signed in or not.
+        asked = locale.query_language(request.GET)
+        if asked:
+            translation.activate(asked)
+            request.LANGUAGE_CODE = asked
+        return None
+
+    def _person(self, request: HttpRequest) -> None:
         try:
             if not request.user.is_authenticated:
-                return None
+                return
             person = locale.PersonLocale.from_session(request.session.get(locale.SESSION_KEY))
             tenant = None if person.time_zone else tenancy.active_tenant(request)
         except DatabaseError:
-            return None  # the view meets the outage too, and answers it (config.middleware)
+            return  # the view meets the outage too, and answers it (config.middleware)
         if person.language:
             translation.activate(person.language)
             request.LANGUAGE_CODE = person.language
         timezone.activate(zoneinfo.ZoneInfo(locale.time_zone_name(person, tenant)))
-        return None

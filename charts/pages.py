@@ -33,8 +33,10 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 
-from . import filters, grants, periods, routing, snippets, tenancy, themes
+from . import filters, grants, locale, periods, routing, snippets, tenancy, themes
 from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule
 
 OK = "ok"
@@ -102,6 +104,11 @@ def tile_src(chart: Chart, token: str, query: Mapping[str, str] | None = None) -
             token=token,
         )
     return frame_src(chart, token, query)
+
+
+def with_locale(url: str, language: str) -> str:
+    """``url`` (a path without a query) asking for ``language`` (``?locale=``), or as it is."""
+    return f"{url}?{urlencode({locale.QUERY_KEY: language})}" if language else url
 
 
 def drill_of(chart: Chart) -> dict:
@@ -185,7 +192,8 @@ def dashboard_context(
         query=query,
         presentation=presentation,
     )
-    context.update(title=dashboard.title, token_url=reverse("charts:dashboard_token", args=[dashboard.slug]))
+    token_url = with_locale(reverse("charts:dashboard_token", args=[dashboard.slug]), locale.query_language(request.GET))
+    context.update(title=dashboard.title, token_url=token_url)
     return context
 
 
@@ -200,7 +208,8 @@ def chart_context(
     """The grid of a single-chart embed: one full-width tile, with a token for that chart only."""
     tile = DashboardChart(chart=chart, width=12, position=0)
     context = _grid_context(request, tenant=tenant, dashboard=None, tiles=[tile], query=query, presentation=presentation)
-    context.update(title=chart.title, token_url=reverse("charts:chart_embed_token", args=[chart.pk]))
+    token_url = with_locale(reverse("charts:chart_embed_token", args=[chart.pk]), locale.query_language(request.GET))
+    context.update(title=chart.title, token_url=token_url)
     return context
 
 
@@ -229,6 +238,11 @@ def _grid_context(
     offered = filters.offered_params([*per_chart.values(), cross_filters])
     parsed = filters.parse(query or {}, offered, cross_filters=cross_filters)
     frame_query = presentation.frame_query()
+    # A page drawn in the language its URL asks for (an embed's data-locale) draws its charts,
+    # drill-throughs and refreshed messages in it too.
+    asked = locale.query_language(request.GET)
+    if asked:
+        frame_query[locale.QUERY_KEY] = asked
 
     def tile_of(tile: DashboardChart) -> Tile:
         params = per_chart[tile.chart.pk]
@@ -236,7 +250,7 @@ def _grid_context(
         values = parsed.for_chart(name for name in params if name != own)  # never filtered by its own click
         if parsed.compare and compares(params):
             values[filters.COMPARE] = parsed.compare
-        return _tile(
+        drawn = _tile(
             tile,
             page_tokens.get(tile.chart.workspace_id),
             filter_params=params,
@@ -244,6 +258,9 @@ def _grid_context(
             cross_filter=own,
             drill=drills[tile.chart.pk],
         )
+        if asked and drawn.drill:
+            drawn.drill["url"] = with_locale(drawn.drill["url"], asked)
+        return drawn
 
     return {
         "dashboard": dashboard,
@@ -387,6 +404,10 @@ def frame_config(
         "drill": drill,
         "compare_ok": compare_ok,
         "compare": compare if compare_ok else "",
+        # Intl in the frame: numbers and dates in the page's language; date-times (never pure
+        # dates) shown in the viewer's time zone.
+        "locale": get_language() or settings.LANGUAGE_CODE,
+        "time_zone": get_current_timezone_name(),
     }
     if not config["api"]:
         error = MSG_HOST_UNAVAILABLE

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import personal_views, views
+from . import i18n_views, personal_views, views
 
 app_name = "charts"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("frame/<int:chart_id>/", views.chart_frame, name="frame"),
     path("frame/<int:chart_id>/drill/", views.drill_frame, name="drill_frame"),
     path("tenant/", views.switch_tenant, name="switch_tenant"),
+    # The scripts' translations (djangojs), one cacheable catalogue per language.
+    path("jsi18n/<str:lang>/", i18n_views.javascript_catalog, name="jsi18n"),
     # Personal dashboards: addressed by id, only ever the signed-in person's own in the active tenant.
     path("my/", personal_views.personal_list, name="personal_list"),
     path("my/new/", personal_views.personal_create, name="personal_create"),
