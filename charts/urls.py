@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.urls import path
 
 from . import i18n_views, personal_views, views
+from . import export_views
+from . import preferences
 
 app_name = "charts"
 
@@ -11,6 +13,10 @@ urlpatterns = [
     path("", views.dashboard_list, name="dashboard_list"),
     path("d/<slug:slug>/", views.dashboard, name="dashboard"),
     path("d/<slug:slug>/token.json", views.dashboard_token, name="dashboard_token"),
+    # Exports: the print page, and the PDF and chart PNGs Chromium draws from it (charts.render).
+    path("d/<slug:slug>/print/", export_views.print_page, name="print"),
+    path("d/<slug:slug>/export.pdf", export_views.dashboard_pdf, name="dashboard_pdf"),
+    path("d/<slug:slug>/charts/<int:chart_id>.png", export_views.chart_png, name="chart_png"),
     path("embed/chart/<int:chart_id>/", views.chart_embed, name="chart_embed"),
     path("embed/chart/<int:chart_id>/token.json", views.chart_embed_token, name="chart_embed_token"),
     path("embed/<slug:slug>/", views.embed, name="embed"),
@@ -30,4 +36,6 @@ urlpatterns = [
     path("my/<int:pk>/charts/", personal_views.personal_add_tile, name="personal_add_tile"),
     path("my/<int:pk>/charts/<int:tile_id>/", personal_views.personal_tile, name="personal_tile"),
     path("my/<int:pk>/order/", personal_views.personal_order, name="personal_order"),
+    # The person's language and time zone.
+    path("settings/", preferences.preferences, name="preferences"),
 ]
