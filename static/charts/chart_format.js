@@ -54,7 +54,8 @@ export function kpiIsEmpty(rows, names) {
 }
 
 /**
- * Number writers for a chart's unit, in the viewer's locale. `unit`: "" (plain), "%" (the values
+ * Number writers for a chart's unit, in the viewer's locale (`locale`, e.g. "de"; undefined: the
+ * browser's). Only what people read goes through them: the CSV keeps machine-readable numbers. `unit`: "" (plain), "%" (the values
  * are percentages already: 12.5 -> "12.5%"), a three-letter currency code ("EUR"), or any short
  * suffix ("ms", "kg").
  */
@@ -141,6 +142,60 @@ export function edgeLabelInterval(labels, axisPx) {
 export function label(value) {
   if (value === null || value === undefined) return "";
   return String(value).replace(/[ T]00:00:00(\.0+)?Z?$/, "");
+}
+
+const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MONTH_RE = /^(\d{4})-(\d{2})$/;
+// A date-time as chart hosts write them; without an offset it is UTC (ClickHouse's default).
+const MOMENT_RE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/;
+
+function dateTimeFormat(locale, options) {
+  // An unknown time zone or locale must not cost the chart: the browser's then.
+  for (const [tag, zone] of [[locale, options.timeZone], [locale, undefined], [undefined, undefined]]) {
+    try {
+      return new Intl.DateTimeFormat(tag, { ...options, timeZone: zone });
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+  }
+  return new Intl.DateTimeFormat();
+}
+
+/**
+ * The label writer of a frame in `locale` ("de") and `timeZone` (an IANA name): dates ("2026-11-03",
+ * or a date-time at midnight) and months ("2026-11") as the locale writes them, read as calendar
+ * days (UTC), so no time zone ever moves them; date-times with a time of day in `timeZone`;
+ * anything else as `label` writes it.
+ */
+export function labelFormat(locale, timeZone) {
+  const day = dateTimeFormat(locale, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+  const month = dateTimeFormat(locale, { year: "numeric", month: "short", timeZone: "UTC" });
+  const moment = dateTimeFormat(locale, {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: timeZone || undefined,
+  });
+  return (value) => {
+    const text = label(value);
+    let parts = DAY_RE.exec(text);
+    if (parts) {
+      const when = new Date(Date.UTC(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3])));
+      return Number.isNaN(when.getTime()) || when.getUTCDate() !== Number(parts[3]) ? text : day.format(when);
+    }
+    parts = MONTH_RE.exec(text);
+    if (parts && Number(parts[2]) >= 1 && Number(parts[2]) <= 12) {
+      return month.format(new Date(Date.UTC(Number(parts[1]), Number(parts[2]) - 1, 1)));
+    }
+    parts = MOMENT_RE.exec(text);
+    if (parts) {
+      const when = new Date(`${parts[1]}T${parts[2]}${parts[3] || "Z"}`);
+      return Number.isNaN(when.getTime()) ? text : moment.format(when);
+    }
+    return text;
+  };
 }
 
 /** A column name as words: "rocket_skates" -> "Rocket skates". */

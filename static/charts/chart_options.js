@@ -7,9 +7,11 @@
  *
  * ctx = {type, stacked, colors, dark, ink: {text, legend, axis, grid, surface, tooltip,
  *        tooltipText, tooltipBorder}, formats (chart_format.numberFormats), width, height,
- *        fontFamily, animation, clickable, comparison: null | {rows, label}}
+ *        fontFamily, animation, clickable, comparison: null | {rows, label},
+ *        label: how a category value is written (chart_format.labelFormat; default `label`)}
  */
 import { categoryLabelLayout, cleanNumber, edgeLabelInterval, humanize, label, pieLayout, toNumber } from "./chart_format.js";
+import { gettext, interpolate } from "./i18n.js";
 
 export const PALETTE = Object.freeze(["#4f46e5", "#06b6d4", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#64748b"]);
 // The same hues, lighter, for dark backgrounds.
@@ -142,7 +144,8 @@ export function cartesianOption(cols, rows, ctx) {
   const type = ctx.type;
   const isBarList = type === "bar_list";
   rows = drawnRows(cols, rows, type);
-  const labels = rows.map((row) => label(row[cols.index]));
+  const labelOf = ctx.label || label;
+  const labels = rows.map((row) => labelOf(row[cols.index]));
   const ax = axes(labels, ctx);
   const series = cols.categories.map((name) => mainSeries(name, rows, ctx));
   const compared = ctx.comparison && COMPARED_TYPES.includes(type);
@@ -196,7 +199,8 @@ export function cartesianOption(cols, rows, ctx) {
 /** A pie or donut of the first category. */
 export function pieOption(cols, rows, ctx) {
   const key = cols.categories[0];
-  const data = rows.map((row) => ({ name: label(row[cols.index]), value: toNumber(row[key]) }));
+  const labelOf = ctx.label || label;
+  const data = rows.map((row) => ({ name: labelOf(row[cols.index]), value: toNumber(row[key]) }));
   const few = data.length <= 8;
   const isDonut = ctx.type === "donut";
   const layout = pieLayout(ctx.width, ctx.height, isDonut);
@@ -243,27 +247,27 @@ export function chartOption(cols, rows, ctx) {
   return option;
 }
 
-function lowerFirst(text) {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
 /**
  * A KPI's change against an earlier period: {direction: "up" | "down" | "flat" | "none", text,
  * spoken}. "▲ 12.3% vs previous period"; "–" when there is no earlier value or it is 0 (no
- * percentage of nothing).
+ * percentage of nothing). `versus` says what it is compared with ("vs previous period":
+ * periods.VERSUS, a whole phrase because languages put it differently); the percentage is
+ * written in `locale`.
  */
-export function kpiDelta(current, earlier, comparisonLabel, locale) {
-  const versus = "vs " + lowerFirst(comparisonLabel);
+export function kpiDelta(current, earlier, versus, locale) {
   const now = toNumber(current);
   const before = toNumber(earlier);
+  const say = (fmt, percent = "") => interpolate(fmt, { percent, versus }, true);
   if (now === null || before === null || before === 0) {
-    return { direction: "none", text: `– ${versus}`, spoken: `no change to show ${versus}` };
+    return { direction: "none", text: `– ${versus}`, spoken: say(gettext("no change to show %(versus)s")) };
   }
   const change = ((now - before) / Math.abs(before)) * 100;
-  const percent = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Math.abs(change)) + "%";
-  if (Number(Math.abs(change).toFixed(1)) === 0) return { direction: "flat", text: `${percent} ${versus}`, spoken: `unchanged ${versus}` };
-  if (change > 0) return { direction: "up", text: `▲ ${percent} ${versus}`, spoken: `up ${percent} ${versus}` };
-  return { direction: "down", text: `▼ ${percent} ${versus}`, spoken: `down ${percent} ${versus}` };
+  const percent = new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Math.abs(change) / 100);
+  if (Number(Math.abs(change).toFixed(1)) === 0) {
+    return { direction: "flat", text: `${percent} ${versus}`, spoken: say(gettext("unchanged %(versus)s")) };
+  }
+  if (change > 0) return { direction: "up", text: `▲ ${percent} ${versus}`, spoken: say(gettext("up %(percent)s %(versus)s"), percent) };
+  return { direction: "down", text: `▼ ${percent} ${versus}`, spoken: say(gettext("down %(percent)s %(versus)s"), percent) };
 }
 
 /**

@@ -1,15 +1,17 @@
 /* The chart frame's own DOM: tables (a table chart, the table view, a drill's detail rows), KPI
  * tiles with their comparison delta, and the CSV download. No fetching and no ECharts here. */
 import { humanize, label, toNumber } from "./chart_format.js";
+import { gettext, interpolate } from "./i18n.js";
 
 export const MAX_TABLE_ROWS = 1000;
 
 /**
  * A <table> of `rows` in the columns `names`; numeric columns right-aligned and written with
- * `formatCell(name, number)`. With `onRow(row)`, each row is an action: focusable, and Enter, Space or a click
+ * `formatCell(name, number)`, other cells with `labelOf` (chart_format.labelFormat: dates in the
+ * viewer's locale). With `onRow(row)`, each row is an action: focusable, and Enter, Space or a click
  * calls it; `rowHint(row)` names the action for assistive technology.
  */
-export function buildTable(names, rows, numeric, formatCell, { onRow = null, rowHint = null } = {}) {
+export function buildTable(names, rows, numeric, formatCell, { onRow = null, rowHint = null, labelOf = label } = {}) {
   const table = document.createElement("table");
   const thead = table.createTHead().insertRow();
   for (const name of names) {
@@ -29,7 +31,7 @@ export function buildTable(names, rows, numeric, formatCell, { onRow = null, row
         td.className = "num";
         td.textContent = formatCell(name, value);
       } else {
-        td.textContent = label(row[name]);
+        td.textContent = labelOf(row[name]);
       }
     }
     if (onRow) makeAction(tr, () => onRow(row), rowHint ? rowHint(row) : "");
@@ -54,7 +56,11 @@ function makeAction(tr, act, hint) {
 export function tableNote(total, plainFormat) {
   const note = document.createElement("p");
   note.className = "frame__note";
-  note.textContent = `Showing the first ${plainFormat.format(MAX_TABLE_ROWS)} of ${plainFormat.format(total)} rows.`;
+  note.textContent = interpolate(
+    gettext("Showing the first %(shown)s of %(total)s rows."),
+    { shown: plainFormat.format(MAX_TABLE_ROWS), total: plainFormat.format(total) },
+    true,
+  );
   return note;
 }
 
@@ -70,7 +76,7 @@ function div(className, text) {
  * against an earlier period when `delta` ({direction, text, spoken}, chart_options.kpiDelta) is
  * given. Returns the headline's text.
  */
-export function fillKpi(el, { title, cols, row, formatBig, formatNumber, delta = null }) {
+export function fillKpi(el, { title, cols, row, formatBig, formatNumber, delta = null, labelOf = label }) {
   const main = cols.categories[0];
   const value = toNumber(row[main]);
   const big = div("frame__kpi-value", value === null ? label(row[main]) || "–" : formatBig(value));
@@ -79,7 +85,7 @@ export function fillKpi(el, { title, cols, row, formatBig, formatNumber, delta =
   const parts = [];
   // The column name only when the title does not already say it.
   if (!title.toLowerCase().includes(name.toLowerCase())) parts.push(name);
-  if (cols.index && row[cols.index] !== undefined) parts.push(label(row[cols.index]));
+  if (cols.index && row[cols.index] !== undefined) parts.push(labelOf(row[cols.index]));
   el.append(big, div("frame__kpi-label", parts.join(" · ")));
   if (delta) {
     const line = div("frame__kpi-delta frame__kpi-delta--" + delta.direction, delta.text);
@@ -94,7 +100,7 @@ export function fillKpi(el, { title, cols, row, formatBig, formatNumber, delta =
 
 /** Fills `el` with the KPI of a period without data: every KPI says it the same way. */
 export function fillEmptyKpi(el) {
-  el.append(div("frame__kpi-value", "–"), div("frame__kpi-label", "No data for this period"));
+  el.append(div("frame__kpi-value", "–"), div("frame__kpi-label", gettext("No data for this period")));
 }
 
 /** Saves `blob` as a download named `name`. */

@@ -7,6 +7,7 @@
  * grid's); its rows are the tenant's whatever the click carried: the host applies the token's
  * fixed params over anything in the query string.
  */
+import { gettext, interpolate } from "./i18n.js";
 import { DRILL } from "./protocol.js";
 import { breadcrumbs, drillFilters, drillPath } from "./page_state.js";
 
@@ -70,7 +71,7 @@ export function drillPanel(dialog, page) {
         back.className = "drill__back";
         back.dataset.level = String(crumb.level);
         back.textContent = crumb.label;
-        if (crumb.level === 0) back.setAttribute("aria-label", `Close and go back to the chart ${crumb.label}`);
+        if (crumb.level === 0) back.setAttribute("aria-label", interpolate(gettext("Close and go back to the chart %(chart)s"), { chart: crumb.label }, true));
         item.append(back);
       }
       return item;
@@ -83,7 +84,7 @@ export function drillPanel(dialog, page) {
     const value = path[0];
     if (filterButton) {
       filterButton.hidden = !current.crossFilter;
-      filterButton.textContent = `Filter the dashboard by ${value}`;
+      filterButton.textContent = interpolate(gettext("Filter the dashboard by %(value)s"), { value }, true);
     }
     const frame = document.createElement("iframe");
     frame.className = "drill__frame";

@@ -4,6 +4,7 @@
  * a chip keeps its value in a hidden input and its × is a submit button that sends the param
  * empty after it (the server reads the last value).
  */
+import { gettext, interpolate } from "./i18n.js";
 import { presetRange, localToday } from "./periods.js";
 import { chipsOf, offersRange } from "./page_state.js";
 
@@ -66,7 +67,7 @@ export function filterBar(form, { offered, crossFilters, onRequest, onTheme }) {
     const remove = document.createElement("button");
     Object.assign(remove, { type: "submit", name: chip.param, value: "", className: "chip__remove", textContent: "×" });
     remove.dataset.chipRemove = chip.param;
-    remove.setAttribute("aria-label", `Remove filter ${chip.label}`);
+    remove.setAttribute("aria-label", interpolate(gettext("Remove filter %(filter)s"), { filter: chip.label }, true));
     item.append(hidden, label, remove);
     return item;
   }

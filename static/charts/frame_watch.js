@@ -10,10 +10,11 @@
  * policy does not let it ask (no data-probe-frames on the grid), only the timeout counts. The rules are
  * `verdict`, pure, tested with node --test (tests/js/frame_watch.test.mjs).
  */
+import { gettext } from "./i18n.js";
 
 export const FRAME_TIMEOUT_MS = 15000;
-export const MESSAGE = "Chart host unavailable";
-export const HINT = "This chart did not load. Check your connection, or try again in a moment.";
+export const MESSAGE = gettext("Chart host unavailable");
+export const HINT = gettext("This chart did not load. Check your connection, or try again in a moment.");
 
 export const WAITING = "waiting";
 export const LOADED = "loaded";
@@ -95,7 +96,7 @@ function showFailure(frame, retry) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "btn btn--small";
-  button.textContent = "Try again";
+  button.textContent = gettext("Try again");
   button.addEventListener("click", retry);
   notice.append(icon, message, hint, button);
   box.append(title, notice);

@@ -6,13 +6,14 @@
  * rolling range (it stands in for date_from/date_to, so a bookmark keeps rolling) and
  * `compare=<comparison>` when the page offers both dates.
  */
+import { gettext, interpolate } from "./i18n.js";
 import { acceptedFilters, checkFilters } from "./protocol.js";
 import { COMPARISONS, PRESETS, presetRange } from "./periods.js";
 
 /** A param's label, as charts/filters.label_for writes it. */
 export function labelFor(name) {
-  if (name === "date_from") return "From";
-  if (name === "date_to") return "To";
+  if (name === "date_from") return gettext("From");
+  if (name === "date_to") return gettext("To");
   const text = name.replace(/_/g, " ");
   return text.slice(0, 1).toUpperCase() + text.slice(1);
 }
@@ -44,13 +45,13 @@ export function nextState(request, offered, today) {
   let period = "";
   if (range && request.period) {
     const dates = presetRange(request.period, today);
-    if (!dates) return { errors: { period: `unknown period "${request.period}".` } };
+    if (!dates) return { errors: { period: interpolate(gettext('unknown period "%(period)s".'), { period: request.period }, true) } };
     period = request.period;
     [asked.date_from, asked.date_to] = dates;
   }
   let compare = "";
   if (range && request.compare) {
-    if (!Object.hasOwn(COMPARISONS, request.compare)) return { errors: { compare: `unknown comparison "${request.compare}".` } };
+    if (!Object.hasOwn(COMPARISONS, request.compare)) return { errors: { compare: interpolate(gettext('unknown comparison "%(compare)s".'), { compare: request.compare }, true) } };
     compare = request.compare;
   }
   const errors = checkFilters(asked);

@@ -6,20 +6,28 @@
  * viewer's time zone (or a daylight-saving change) never moves a day. Only localToday reads the
  * viewer's own calendar.
  */
+import { gettext } from "./i18n.js";
 import { isRealDate } from "./protocol.js";
 
+// Labels in the page's language: the catalogue script runs before any module.
 export const PRESETS = Object.freeze({
-  last_7_days: "Last 7 days",
-  last_30_days: "Last 30 days",
-  last_90_days: "Last 90 days",
-  month_to_date: "Month to date",
-  year_to_date: "Year to date",
-  previous_month: "Previous month",
+  last_7_days: gettext("Last 7 days"),
+  last_30_days: gettext("Last 30 days"),
+  last_90_days: gettext("Last 90 days"),
+  month_to_date: gettext("Month to date"),
+  year_to_date: gettext("Year to date"),
+  previous_month: gettext("Previous month"),
 });
 
 export const COMPARISONS = Object.freeze({
-  previous_period: "Previous period",
-  previous_year: "Same period last year",
+  previous_period: gettext("Previous period"),
+  previous_year: gettext("Same period last year"),
+});
+
+/** What a KPI's change is against, as a whole phrase ("vs previous period"). */
+export const VERSUS = Object.freeze({
+  previous_period: gettext("vs previous period"),
+  previous_year: gettext("vs same period last year"),
 });
 
 const ROLLING_DAYS = Object.freeze({ last_7_days: 7, last_30_days: 30, last_90_days: 90 });

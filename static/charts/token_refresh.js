@@ -8,6 +8,7 @@
  * covers becomes a copy of the page's `<template data-panes-placeholder>` tile; the drill panel's
  * frame (outside the grid, data-drill-frame) is told with a "panes:frame-lost" DOM event instead.
  */
+import { gettext } from "./i18n.js";
 import { TOKEN, TOKEN_REQUEST } from "./protocol.js";
 
 /** Every chart iframe of the page that holds a token: the grid's and the drill panel's. */
@@ -140,13 +141,13 @@ export function startTokenRefresh(grid) {
     const response = await fetch(tokenUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
     const type = response.headers.get("Content-Type") || "";
     if (response.redirected || !type.includes("application/json")) {
-      stop("You have been signed out. Reload the page to sign in again.");
+      stop(gettext("You have been signed out. Reload the page to sign in again."));
       return null;
     }
     const doc = await response.json();
     if (response.ok) return doc;
     if (response.status === 403 || response.status === 404) {
-      stop("This dashboard is no longer available to you. Reload the page.");
+      stop(gettext("This dashboard is no longer available to you. Reload the page."));
       return null;
     }
     throw new Error(doc.error || "HTTP " + response.status);
@@ -178,7 +179,7 @@ export function startTokenRefresh(grid) {
       })
       .catch(() => {
         failures += 1;
-        say("Could not renew access to the charts; retrying…");
+        say(gettext("Could not renew access to the charts; retrying…"));
         clearTimeout(timer);
         timer = setTimeout(refresh, Math.min(60000, 5000 * 2 ** (failures - 1)));
         return null;

@@ -11,6 +11,7 @@
  * period's): the first decides the outcome, the others are drawn when they succeed. A load
  * replaces the one in flight; refresh() never stacks a request on one in flight.
  */
+import { gettext, interpolate } from "./i18n.js";
 import { TOKEN_REQUEST } from "./protocol.js";
 
 export const MAX_BACKOFF_MS = 60000;
@@ -66,16 +67,16 @@ export function outcome(status, payload, retryAfter) {
   if (status === 401 || status === 403) return { kind: "refused" };
   if (status === 429) {
     const after = Number(retryAfter);
-    const busy = { kind: "retry", error: "rate_limited", message: "Busy, retrying…" };
+    const busy = { kind: "retry", error: "rate_limited", message: gettext("Busy, retrying…") };
     return after > 0 ? { ...busy, afterMs: Math.min(after * 1000, MAX_BACKOFF_MS) } : { ...busy, base: 1000 };
   }
   if (status >= 500 || status < 400) {
     // 5xx, or a success that is not the host's JSON (a proxy page): try again later.
-    return { kind: "retry", error: "unreachable", message: "Chart host unreachable, retrying…", base: 2000 };
+    return { kind: "retry", error: "unreachable", message: gettext("Chart host unreachable, retrying…"), base: 2000 };
   }
-  if (status === 404) return { kind: "fail", error: "not_found", message: "This chart's data source was not found" };
+  if (status === 404) return { kind: "fail", error: "not_found", message: gettext("This chart's data source was not found") };
   const reason = typeof payload.error === "string" ? payload.error.slice(0, 200) : "HTTP " + status;
-  return { kind: "fail", error: "bad_request", message: "This chart cannot be drawn: " + reason };
+  return { kind: "fail", error: "bad_request", message: interpolate(gettext("This chart cannot be drawn: %(reason)s"), { reason }, true) };
 }
 
 async function fetchAnswer(url, token, signal) {
@@ -146,7 +147,7 @@ export class Transport {
         if (this.controller !== controller) return;
         this.controller = null;
         if (error && error.name === "AbortError") return;
-        this.onFail("unreachable", "Chart host unreachable, retrying…", true);
+        this.onFail("unreachable", gettext("Chart host unreachable, retrying…"), true);
         this.retryIn(backoffDelay(2000, this.attempt++));
       },
     );
@@ -199,8 +200,8 @@ export class Transport {
   }
 
   refused() {
-    if (!this.token || tokenExpired(this.token)) this.onFail("expired", "Access expired — refresh the page", false);
-    else this.onFail("forbidden", "Not allowed", false);
+    if (!this.token || tokenExpired(this.token)) this.onFail("expired", gettext("Access expired — refresh the page"), false);
+    else this.onFail("forbidden", gettext("Not allowed"), false);
   }
 
   askForToken() {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { numberFormats } from "../../static/charts/chart_format.js";
+import { VERSUS } from "../../static/charts/periods.js";
 import {
   COMPARE_PREFIX,
   DARK_PALETTE,
@@ -159,17 +160,22 @@ test("bar lists and pies never draw a comparison", () => {
 });
 
 test("the KPI delta: up, down, flat, and a dash when the earlier value is 0 or missing", () => {
-  assert.deepEqual(kpiDelta(112.3, 100, "Previous period", "en-US"), {
+  assert.deepEqual(kpiDelta(112.3, 100, VERSUS.previous_period, "en-US"), {
     direction: "up",
     text: "▲ 12.3% vs previous period",
     spoken: "up 12.3% vs previous period",
   });
-  assert.equal(kpiDelta("50", "200", "Same period last year", "en-US").text, "▼ 75.0% vs same period last year");
-  assert.equal(kpiDelta(100, 100, "Previous period", "en-US").direction, "flat");
-  assert.equal(kpiDelta(10, 0, "Previous period", "en-US").text, "– vs previous period");
-  assert.equal(kpiDelta(10, null, "Previous period", "en-US").direction, "none");
-  assert.equal(kpiDelta(10, undefined, "Previous period", "en-US").direction, "none");
-  assert.equal(kpiDelta(-5, -10, "Previous period", "en-US").text, "▲ 50.0% vs previous period");
+  assert.equal(kpiDelta("50", "200", VERSUS.previous_year, "en-US").text, "▼ 75.0% vs same period last year");
+  assert.equal(kpiDelta(100, 100, VERSUS.previous_period, "en-US").direction, "flat");
+  assert.equal(kpiDelta(10, 0, VERSUS.previous_period, "en-US").text, "– vs previous period");
+  assert.equal(kpiDelta(10, null, VERSUS.previous_period, "en-US").direction, "none");
+  assert.equal(kpiDelta(10, undefined, VERSUS.previous_period, "en-US").direction, "none");
+  assert.equal(kpiDelta(-5, -10, VERSUS.previous_period, "en-US").text, "▲ 50.0% vs previous period");
+});
+
+test("the KPI delta writes its percentage in the frame's locale", () => {
+  assert.equal(kpiDelta(112.3, 100, VERSUS.previous_period, "de").text, "▲ 12,3\u00a0% vs previous period");
+  assert.equal(kpiDelta(50, 200, VERSUS.previous_period, "pl").text, "▼ 75,0% vs previous period");
 });
 
 test("the keyboard walks the marks and stops at the ends", () => {
