@@ -6,6 +6,12 @@
   "use strict";
   var editor = document.querySelector("[data-personal-editor]");
   var status = document.querySelector("[data-personal-status]");
+  // A classic script: the catalogue's functions (static/charts/i18n.js for the modules), English without it.
+  var catalogue = window.django || {};
+  var gettext = catalogue.gettext || function (msgid) { return msgid; };
+  var interpolate = function (fmt, values) {
+    return fmt.replace(/%\(\w+\)s/g, function (match) { return String(values[match.slice(2, -2)]); });
+  };
 
   function announce(text) {
     if (!status) return;
@@ -48,7 +54,7 @@
 
   function titleOf(tile) {
     var h = tile.querySelector(".editor-tile__title");
-    return h ? h.textContent : "Chart";
+    return h ? h.textContent : gettext("Chart");
   }
 
   function refreshButtons() {
@@ -69,7 +75,7 @@
   function showError(form, data) {
     var box = form.querySelector("[data-tile-error]");
     var errors = (data && data.errors) || {};
-    var text = Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ") || "That did not work; try again.";
+    var text = Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ") || gettext("That did not work; try again.");
     if (box) { box.textContent = text; box.hidden = false; }
     announce(text);
   }
@@ -85,7 +91,7 @@
     var shown = height || (input && input.placeholder) || "";
     tile.style.setProperty("--span", width);
     if (shown) tile.style.setProperty("--tile-height", shown + "px");
-    if (label) label.textContent = width + " of 12 wide · " + shown + " px high";
+    if (label) label.textContent = interpolate(gettext("%(width)s of 12 wide · %(height)s px high"), { width: width, height: shown });
   }
 
   function onTileSubmit(event) {
@@ -95,7 +101,7 @@
     var submitter = event.submitter || form.querySelector("[data-resize]");
     var action = submitter ? submitter.value : "resize";
     var tile = form.closest("[data-tile]");
-    if (action === "remove" && !window.confirm("Remove " + titleOf(tile) + " from this dashboard?")) return;
+    if (action === "remove" && !window.confirm(interpolate(gettext("Remove %(chart)s from this dashboard?"), { chart: titleOf(tile) }))) return;
     clearError(form);
     send(form, submitter).then(function (result) {
       if (!result.ok) {
@@ -108,7 +114,7 @@
         var other = tile.querySelector("[data-move=" + (action === "up" ? "down" : "up") + "]");
         (same.disabled ? other : same).focus();
         var position = tiles().indexOf(tile) + 1;
-        announce(titleOf(tile) + " moved to position " + position + " of " + tiles().length + ".");
+        announce(interpolate(gettext("%(chart)s moved to position %(position)s of %(count)s."), { chart: titleOf(tile), position: position, count: tiles().length }));
       } else if (action === "remove") {
         var list = tiles();
         var next = list[list.indexOf(tile) + 1] || list[list.indexOf(tile) - 1];
@@ -117,10 +123,10 @@
         refreshButtons();
         var target = next ? next.querySelector("button:not(:disabled)") : document.getElementById("add-title");
         if (target) { if (!next) target.tabIndex = -1; target.focus(); }
-        announce(name + " removed.");
+        announce(interpolate(gettext("%(chart)s removed."), { chart: name }));
       } else {
         sizeLabel(tile, result.data.width, result.data.height);
-        announce(titleOf(tile) + " resized to " + result.data.width + " of 12.");
+        announce(interpolate(gettext("%(chart)s resized to %(width)s of 12."), { chart: titleOf(tile), width: result.data.width }));
       }
     }, function () { fallback(form, submitter); });
   }
@@ -163,7 +169,7 @@
       body.append("order", order);
       fetch(orderUrl, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
-        .then(function (data) { applyOrder(data.order || []); announce(titleOf(moved) + " moved."); })
+        .then(function (data) { applyOrder(data.order || []); announce(interpolate(gettext("%(chart)s moved."), { chart: titleOf(moved) })); })
         .catch(function () { window.location.reload(); });
     });
   }
