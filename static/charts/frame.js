@@ -17,11 +17,12 @@
  * filters, which hold the drill values set so far (fixed for this frame: the page's filters
  * cannot change them).
  */
-import { columns, csvName, csvText, dataColumns, humanize, kpiIsEmpty, label, numberFormats, numericColumns, tableColumns, cleanNumber, toNumber } from "./chart_format.js";
+import { columns, csvName, csvText, dataColumns, humanize, kpiIsEmpty, labelFormat, numberFormats, numericColumns, tableColumns, cleanNumber, toNumber } from "./chart_format.js";
 import { COMPARED_TYPES, chartColors, chartOption, drawnRows, kpiDelta, markValues, nextDrillParam } from "./chart_options.js";
 import { MAX_TABLE_ROWS, buildTable, fillEmptyKpi, fillKpi, saveBlob, tableNote } from "./data_views.js";
 import { Marks } from "./marks.js";
-import { COMPARISONS, comparisonRange } from "./periods.js";
+import { COMPARISONS, VERSUS, comparisonRange } from "./periods.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 import { announce, applyTheme, hideStatus, ink, isDark, setState, showStatus } from "./frame_shell.js";
 import { CHART_CLICK, DRILL, ERROR, FILTERS, FRAME_READY, REFRESH, THEME, TOKEN, acceptedFilters, sameFilters } from "./protocol.js";
 import { Transport, filterQuery, takeTokenFromHash } from "./transport.js";
@@ -60,6 +61,11 @@ function comparisonKey(value) {
   return typeof value === "string" && Object.hasOwn(COMPARISONS, value) ? value : "";
 }
 
+/** "<chart title>: <what>", for the chart's accessible name. */
+function titled(what) {
+  return interpolate(gettext("%(title)s: %(what)s"), { title: config.title, what }, true);
+}
+
 function postUp(message) {
   if (hasParent) window.parent.postMessage(message, location.origin);
 }
@@ -70,7 +76,7 @@ function fail(error, text, retrying) {
   setState("error", error);
   showStatus(text, retrying && drawn ? "badge" : retrying ? "loading" : "error");
   if (retrying) return;
-  chartEl.setAttribute("aria-label", config.title + ": " + text);
+  chartEl.setAttribute("aria-label", titled(text));
   // The page tells its viewer (and an embedding page) that this chart gave up.
   postUp({ type: ERROR, chart: config.chart, error, message: text });
 }
@@ -99,14 +105,14 @@ const transport = new Transport({
   onLoading() {
     if (drawn) return;
     setState("loading");
-    showStatus("Loading…", "loading");
+    showStatus(gettext("Loading…"), "loading");
   },
   onRows(main, extras) {
     draw(main.meta, main.rows, extras[0] || null);
   },
   onFail: fail,
   onAskToken() {
-    showStatus("Refreshing access…", "loading");
+    showStatus(gettext("Refreshing access…"), "loading");
   },
 });
 
@@ -151,15 +157,19 @@ window.addEventListener("message", (event) => {
 
 /* --- Values ----------------------------------------------------------------------------- */
 
-// The viewer's locale (undefined: the browser's), with the chart's unit when it names one.
-const formats = numberFormats(config.unit || "", undefined);
-const plainFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+// The page's language (config.locale; without one, the browser's) writes every number and date a
+// person reads here, with the chart's unit when it names one; date-times in config.time_zone.
+// The CSV keeps the host's values as they are: a file is read by programs too.
+const locale = typeof config.locale === "string" && config.locale ? config.locale : undefined;
+const formats = numberFormats(config.unit || "", locale);
+const plainFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+const labelOf = labelFormat(locale, config.time_zone || undefined);
 
 function formatNumber(value) {
   return value === null || value === undefined ? "–" : formats.full(cleanNumber(value));
 }
 
-const plainFormats = numberFormats("", undefined);
+const plainFormats = numberFormats("", locale);
 
 /** How a table writes a number of column `name`: the chart's unit is that of the measures it
  * plots, not of every column (a count of orders is not in euros). */
@@ -176,7 +186,7 @@ function formatBig(value) {
 /* --- Clicks ------------------------------------------------------------------------------ */
 
 function clickHint() {
-  return config.drill ? "press Enter or click to see the details" : "press Enter or click to filter the dashboard by it";
+  return config.drill ? gettext("press Enter or click to see the details") : gettext("press Enter or click to filter the dashboard by it");
 }
 
 function chartClick(column, value) {
@@ -192,7 +202,7 @@ const markFocus = new Marks(chartEl, {
   describe(index) {
     const row = marks.rows[index] || {};
     const values = marks.cols.categories.map((name) => humanize(name) + " " + formatNumber(toNumber(row[name])));
-    return label(row[marks.cols.index]) + ": " + values.join(", ");
+    return labelOf(row[marks.cols.index]) + ": " + values.join(", ");
   },
   announce,
 });
@@ -207,7 +217,7 @@ function rowAction(cols) {
         if (value === null || value === undefined) return;
         postUp({ type: DRILL, chart: config.chart, column: next, value: String(value) });
       },
-      rowHint: (row) => `Show the details of ${humanize(next)} ${label(row[next])}`,
+      rowHint: (row) => interpolate(gettext("Show the details of %(column)s %(value)s"), { column: humanize(next), value: labelOf(row[next]) }, true),
     };
   }
   if (!clickable || !cols.index) return {};
@@ -240,8 +250,8 @@ function draw(meta, rows, earlier) {
     markFocus.update({ count: 0, kind: "cartesian", horizontal: false, enabled: false });
     renderAccessible({ names: [], index: "", categories: [] }, []);
     setState("empty");
-    showStatus("No data for this period", "empty");
-    chartEl.setAttribute("aria-label", config.title + ": no data for this period");
+    showStatus(gettext("No data for this period"), "empty");
+    chartEl.setAttribute("aria-label", titled(gettext("no data for this period")));
     return;
   }
   const cols = columns(meta, rows, viewConfig);
@@ -285,10 +295,10 @@ function custom(className) {
 
 function drawKpi(cols, rows, earlier) {
   const main = cols.categories[0];
-  const delta = earlier ? kpiDelta(rows[0][main], (earlier.rows[0] || {})[main], COMPARISONS[compare]) : null;
+  const delta = earlier ? kpiDelta(rows[0][main], (earlier.rows[0] || {})[main], VERSUS[compare], locale) : null;
   const el = custom("frame__kpi");
-  const headline = fillKpi(el, { title: config.title, cols, row: rows[0], formatBig, formatNumber, delta });
-  chartEl.setAttribute("aria-label", config.title + ": " + headline + (delta ? ", " + delta.spoken : ""));
+  const headline = fillKpi(el, { title: config.title, cols, row: rows[0], formatBig, formatNumber, delta, labelOf });
+  chartEl.setAttribute("aria-label", titled(headline + (delta ? ", " + delta.spoken : "")));
 }
 
 function drawKpiEmpty(cols) {
@@ -299,7 +309,7 @@ function drawKpiEmpty(cols) {
   if (toggleEl) toggleEl.hidden = true;
   hideStatus();
   setState("empty");
-  chartEl.setAttribute("aria-label", config.title + ": no data for this period");
+  chartEl.setAttribute("aria-label", titled(gettext("no data for this period")));
 }
 
 function drawTable(cols, rows) {
@@ -309,8 +319,9 @@ function drawTable(cols, rows) {
   el.tabIndex = 0;
   el.setAttribute("role", "region");
   el.setAttribute("aria-label", config.title);
-  chartEl.setAttribute("aria-label", config.title + ": a table of " + rows.length + " rows");
-  el.appendChild(buildTable(names, rows, numericColumns(names, rows), cellFormat(cols), rowAction(cols)));
+  const what = interpolate(ngettext("a table of %s row", "a table of %s rows", rows.length), [plainFormat.format(rows.length)]);
+  chartEl.setAttribute("aria-label", titled(what));
+  el.appendChild(buildTable(names, rows, numericColumns(names, rows), cellFormat(cols), { ...rowAction(cols), labelOf }));
   if (rows.length > MAX_TABLE_ROWS) el.appendChild(tableNote(rows.length, plainFormat));
 }
 
@@ -331,6 +342,7 @@ function drawEcharts(cols, rows, earlier) {
     animation: !reducedMotion,
     clickable,
     comparison: earlier ? { rows: earlier.rows, label: COMPARISONS[compare] } : null,
+    label: labelOf,
   });
   const first = !chart;
   if (first) {
@@ -342,15 +354,20 @@ function drawEcharts(cols, rows, earlier) {
   marks = { cols, rows: drawnRows(cols, rows, type), values: markValues(cols, rows, type) };
   const pie = type === "pie" || type === "donut";
   markFocus.update({ count: rows.length, kind: pie ? "pie" : "cartesian", horizontal: type === "bar_list", enabled: clickable });
-  const what = rows.length + " rows of " + cols.categories.map(humanize).join(", ");
-  chartEl.setAttribute("aria-label", config.title + ": " + what + (clickable ? "; use the arrow keys to pick one, " + clickHint() : ""));
+  const what = interpolate(
+    ngettext("%(count)s row of %(columns)s", "%(count)s rows of %(columns)s", rows.length),
+    { count: plainFormat.format(rows.length), columns: cols.categories.map(humanize).join(", ") },
+    true,
+  );
+  const how = clickable ? interpolate(gettext("; use the arrow keys to pick one, %(hint)s"), { hint: clickHint() }, true) : "";
+  chartEl.setAttribute("aria-label", titled(what + how));
 }
 
 function renderAccessible(cols, rows) {
   dataEl.textContent = "";
   if (!rows.length) return;
   const names = dataColumns(cols, viewConfig);
-  const table = buildTable(names, rows, numericColumns(names, rows), cellFormat(cols));
+  const table = buildTable(names, rows, numericColumns(names, rows), cellFormat(cols), { labelOf });
   table.createCaption().textContent = config.title;
   dataEl.appendChild(table);
 }
@@ -380,7 +397,7 @@ function download() {
   const names = rows.length ? dataColumns(columns(meta, rows, viewConfig), viewConfig) : meta.map((m) => m.name);
   saveBlob(new Blob([csvText(names, rows)], { type: "text/csv;charset=utf-8" }), name);
   body.dataset.download = "done";
-  announce("Downloaded " + name);
+  announce(interpolate(gettext("Downloaded %(name)s"), { name }, true));
 }
 
 if (toggleEl) toggleEl.addEventListener("click", () => setView(body.dataset.view === "table" ? "chart" : "table"));
