@@ -387,18 +387,34 @@ function setView(view) {
   }
 }
 
-function download() {
-  if (!lastDraw || (!lastDraw.rows.length && !lastDraw.meta.length)) return;
+/** The CSV of the rows drawn, {name, text}, or null before anything is drawn. */
+function csvFile() {
+  if (!lastDraw || (!lastDraw.rows.length && !lastDraw.meta.length)) return null;
   const { meta, rows } = lastDraw;
   const drilled = drillParams.map((name) => drillValues[name]).filter(Boolean);
   const name = csvName(config.title, filters, new Date().toISOString().slice(0, 10), drilled);
   // The rows on screen, fetched with the chart's token and filters (so the host's fixed params
   // apply to the file too), in the columns of the table view.
   const names = rows.length ? dataColumns(columns(meta, rows, viewConfig), viewConfig) : meta.map((m) => m.name);
-  saveBlob(new Blob([csvText(names, rows)], { type: "text/csv;charset=utf-8" }), name);
-  body.dataset.download = "done";
-  announce(interpolate(gettext("Downloaded %(name)s"), { name }, true));
+  return { name, text: csvText(names, rows) };
 }
+
+function download() {
+  const file = csvFile();
+  if (!file) return;
+  saveBlob(new Blob([file.text], { type: "text/csv;charset=utf-8" }), file.name);
+  body.dataset.download = "done";
+  announce(interpolate(gettext("Downloaded %(name)s"), { name: file.name }, true));
+}
+
+/* What the server's export renderer (charts/render.py) reads once the frame has settled: the
+ * state, the same CSV as "Download CSV" and the rows drawn. */
+window.panesExport = () => {
+  const state = body.dataset.state;
+  if (state === "loading") return { state };
+  const file = csvFile();
+  return { state, csv: file ? file.text : "", csvName: file ? file.name : "", rows: lastDraw ? lastDraw.rows : [] };
+};
 
 if (toggleEl) toggleEl.addEventListener("click", () => setView(body.dataset.view === "table" ? "chart" : "table"));
 if (downloadEl) downloadEl.addEventListener("click", download);
