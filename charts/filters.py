@@ -151,6 +151,15 @@ def offered_params(per_chart: Iterable[Sequence[str]]) -> tuple[str, ...]:
     return tuple(dates + [name for name in seen if name not in dates])
 
 
+def page_offers(charts: Iterable[Chart], rules: Sequence[TenantFilterRule]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(offered params, cross-filter params) of a page of ``charts`` for a tenant with ``rules``,
+    as the grid page decides them (charts.pages): a report subscription keeps only these."""
+    charts = list(charts)
+    cross_filters = tuple(dict.fromkeys(name for chart in charts if (name := cross_filter_of(chart, rules))))
+    offered = offered_params([*(chart_params(chart, rules) for chart in charts), cross_filters])
+    return offered, cross_filters
+
+
 @dataclass
 class Filters:
     """Parsed filter values: the valid ones, the errors (param -> message), the ignored keys.

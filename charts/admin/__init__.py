@@ -9,11 +9,11 @@ Token grants are an audit trail, so their admin is read-only.
 - ``preview``: "Preview as tenant" for dashboards
 - ``host_rows``: tenant rules against the built-in host's rows (empty values, values held)
 - ``workspaces``, ``tenants`` (and users with their memberships), ``charts``, ``dashboards`` (with
-  the layout editor), ``audit``: the registrations
+  the layout editor), ``audit``, ``reports`` (report subscriptions and deliveries): the registrations
 """
 from __future__ import annotations
 
-from . import audit, charts, dashboards, tenants, workspaces  # noqa: F401 - registers the admins
+from . import audit, charts, dashboards, reports, tenants, workspaces  # noqa: F401 - registers the admins
 from .preview import PREVIEW_PERMISSION
 
 __all__ = ["PREVIEW_PERMISSION"]

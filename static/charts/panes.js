@@ -8,4 +8,13 @@
       else select.form.submit();
     });
   });
+  // Links that act on "this page as it is now" (Subscribe) take the address's query string when
+  // followed: the filter bar keeps it current without reloading the page.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-carry-query]");
+    if (!link) return;
+    var url = new URL(link.href, location.href);
+    url.search = location.search;
+    link.href = url.toString();
+  });
 })();
