@@ -6,6 +6,7 @@ from django.urls import path
 from . import i18n_views, personal_views, views
 from . import export_views
 from . import preferences
+from . import report_views
 
 app_name = "charts"
 
@@ -38,4 +39,9 @@ urlpatterns = [
     path("my/<int:pk>/order/", personal_views.personal_order, name="personal_order"),
     # The person's language and time zone.
     path("settings/", preferences.preferences, name="preferences"),
+    # Report emails: subscribe to a dashboard, the person's subscriptions, the email's signed unsubscribe.
+    path("d/<slug:slug>/subscribe/", report_views.subscribe, name="report_subscribe"),
+    path("reports/", report_views.report_list, name="reports"),
+    path("reports/<int:pk>/cancel/", report_views.report_cancel, name="report_cancel"),
+    path("reports/unsubscribe/<str:signed>/", report_views.unsubscribe, name="report_unsubscribe"),
 ]
