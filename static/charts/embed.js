@@ -13,6 +13,8 @@
  *   data-controls   true: show the filter bar and theme picker inside the embed
  *   data-filters    "date_from=2026-03-01&date_to=2026-03-31&city=Paris"
  *   data-date-from, data-date-to   the date range (override data-filters)
+ *   data-locale     en | de | pl: the embed's language (numbers and dates too); absent: the
+ *                   viewer's own setting, else their browser's
  *   data-title      the iframe's accessible name, until Panes sends the dashboard's own title
  *   data-height     the height before the first measurement (default 200 pixels)
  *
@@ -27,7 +29,11 @@
  *   handle.on(event, fn) / handle.off(event, fn)   events: ready, chart-click, filters-changed,
  *                                                  drill, error, resize; fn(detail)
  *   handle.setFilters(filters, {period, compare})  handle.setTheme(theme)   handle.refresh()
- *   handle.openDrill(chart, [value, ...])
+ *   handle.openDrill(chart, [value, ...])          handle.setLocale(locale)
+ *
+ * setLocale("de") reloads the embed in that language (and sets data-locale): `ready` fires again
+ * once the new page has started, and the filters, period and comparison the embed last reported
+ * (filters-changed) carry over to it.
  *
  * Each event is also a DOM CustomEvent "panes:<event>" (it bubbles) on the element. Actions asked
  * for before the embed is ready wait and go once it is; a listener added after `ready` is called
@@ -44,7 +50,8 @@
   var EVENT = "panes:event";
   var ACTION = "panes:action";
   var EVENTS = ["ready", "chart-click", "filters-changed", "drill", "error", "resize"];
-  var ACTIONS = ["setFilters", "setTheme", "refresh", "openDrill"];
+  // setLocale is embed.js's own: it reloads the iframe, so it never goes over the wire.
+  var ACTIONS = ["setFilters", "setTheme", "refresh", "openDrill", "setLocale"];
   var origin = new URL(script.src, location.href).origin;
   var registry = (window.PanesEmbed = window.PanesEmbed || { origins: {} });
   registry.API_VERSION = API_VERSION;
@@ -54,7 +61,7 @@
 
   var SELECTOR = "[data-panes-dashboard], [data-panes-chart]";
   var LIVE = ["data-theme", "data-filters", "data-date-from", "data-date-to"];
-  var RELOAD = ["data-panes-dashboard", "data-panes-chart", "data-bordered", "data-titled", "data-controls"];
+  var RELOAD = ["data-panes-dashboard", "data-panes-chart", "data-bordered", "data-titled", "data-controls", "data-locale"];
   var SWITCH_TRUE = ["", "1", "true", "yes", "on"];
   var MAX_HEIGHT = 100000;
   var embeds = []; // {element, iframe}
@@ -83,6 +90,12 @@
     return ["light", "dark", "auto"].indexOf(theme) !== -1 ? theme : "light";
   }
 
+  function localeOf(element) {
+    // "de", "de-DE" and "DE" alike; Panes ignores a language it does not have.
+    var value = (element.getAttribute("data-locale") || "").trim().toLowerCase().replace("_", "-");
+    return /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/.test(value) ? value : "";
+  }
+
   function embedUrl(element) {
     var chart = element.getAttribute("data-panes-chart");
     var slug = element.getAttribute("data-panes-dashboard");
@@ -95,6 +108,8 @@
       var on = switchValue(element.getAttribute(pair[1]));
       if (on !== null) url.searchParams.set(pair[0], on ? "1" : "0");
     });
+    var locale = localeOf(element);
+    if (locale) url.searchParams.set("locale", locale);
     url.searchParams.set("autosize", "1");
     return url.toString();
   }
@@ -178,10 +193,39 @@
       openDrill: function (chart, path) {
         act(entry, "openDrill", { chart: String(chart), path: (path || []).map(String) });
       },
+      setLocale: function (locale) {
+        // Reloading now, not when the observer sees the attribute, keeps the order of calls
+        // (setLocale then setFilters: the filters wait for the new page's ready).
+        entry.element.setAttribute("data-locale", String(locale || ""));
+        reload(entry, withState(embedUrl(entry.element), entry.state));
+      },
     };
   }
 
+  /** `url` showing the filters, period and comparison of `state` (a filters-changed detail). */
+  function withState(url, state) {
+    if (!state || !state.filters) return url;
+    var next = new URL(url);
+    Object.keys(state.filters).forEach(function (name) { next.searchParams.set(name, String(state.filters[name])); });
+    if (state.period) {
+      // A rolling period stands in for its dates, as in the dashboard's own address.
+      next.searchParams.set("period", String(state.period));
+      next.searchParams.delete("date_from");
+      next.searchParams.delete("date_to");
+    }
+    if (state.compare) next.searchParams.set("compare", String(state.compare));
+    return next.toString();
+  }
+
+  function reload(entry, next) {
+    if (next === entry.element.panesSrc) return;
+    entry.element.panesSrc = next;
+    entry.ready = null; // a new page: actions wait for its own ready
+    entry.iframe.src = next;
+  }
+
   function receive(entry, event, detail) {
+    if (event === "filters-changed" || event === "ready") entry.state = detail || null;
     if (event === "ready") {
       entry.ready = detail || {};
       var queued = entry.queue;
@@ -205,12 +249,8 @@
   function update(entry, attribute) {
     var element = entry.element;
     if (RELOAD.indexOf(attribute) !== -1) {
-      var next = embedUrl(element);
-      if (next !== element.panesSrc) {
-        element.panesSrc = next;
-        entry.ready = null; // a new page: actions wait for its own ready
-        entry.iframe.src = next;
-      }
+      if (attribute === "data-locale") reload(entry, withState(embedUrl(element), entry.state));
+      else reload(entry, embedUrl(element));
       return;
     }
     if (attribute === "data-theme") {
