@@ -9,3 +9,7 @@ class ChartsConfig(AppConfig):
         from . import checks, revisions  # noqa: F401  (checks register themselves)
 
         revisions.connect()
+
+        from . import signals
+
+        signals.connect()

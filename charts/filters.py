@@ -25,6 +25,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import periods, tokens
 from .fields import PARAM_NAME_RE
@@ -50,11 +52,13 @@ def is_date_param(name: str) -> bool:
 
 def label_for(name: str) -> str:
     if name == DATE_FROM:
-        return "From"
+        return _("From")
     if name == DATE_TO:
-        return "To"
+        return _("To")
     if name == COMPARE:
-        return "Comparison"
+        return _("Comparison")
+    if name == PERIOD:
+        return _("Period")
     text = name.replace("_", " ")
     return text[:1].upper() + text[1:]
 
@@ -209,7 +213,7 @@ class Filters:
 
     @property
     def error_messages(self) -> list[str]:
-        return [f"{label_for(name)}: {message}" for name, message in self.errors.items()]
+        return [_("%(label)s: %(message)s") % {"label": label_for(name), "message": message} for name, message in self.errors.items()]
 
 
 def _last(query: Mapping, key: str) -> str:
@@ -226,11 +230,11 @@ def _last(query: Mapping, key: str) -> str:
 def check_date(text: str) -> str | None:
     """An error message for a value that is not a real YYYY-MM-DD date, else None."""
     if not _DATE_RE.match(text):
-        return "use a date written YYYY-MM-DD, e.g. 2026-03-31."
+        return _("use a date written YYYY-MM-DD, e.g. 2026-03-31.")
     try:
         date.fromisoformat(text)
     except ValueError:
-        return f"{text} is not a real date."
+        return _("%(date)s is not a real date.") % {"date": text}
     return None
 
 
@@ -254,10 +258,12 @@ def parse(
         if not text:
             continue
         if len(text) > MAX_VALUE_LENGTH:
-            errors[name] = f"at most {MAX_VALUE_LENGTH} characters."
+            errors[name] = ngettext("at most %(count)d character.", "at most %(count)d characters.", MAX_VALUE_LENGTH) % {
+                "count": MAX_VALUE_LENGTH
+            }
             continue
         if any(ord(c) < 32 for c in text):
-            errors[name] = "control characters are not allowed."
+            errors[name] = _("control characters are not allowed.")
             continue
         if is_date_param(name):
             problem = check_date(text)
@@ -270,7 +276,7 @@ def parse(
     if dates:
         period, compare = _period(query, values, errors, today), _compare(query, errors)
     if DATE_FROM in values and DATE_TO in values and values[DATE_FROM] > values[DATE_TO]:
-        errors[DATE_TO] = "must be on or after the start date."
+        errors[DATE_TO] = _("must be on or after the start date.")
         del values[DATE_TO]
     page_keys = PAGE_KEYS if dates else frozenset()
     ignored = tuple(
@@ -302,6 +308,6 @@ def _choice(query: Mapping, name: str, choices: Mapping[str, str], errors: dict[
     """The key of ``choices`` in ``query``'s ``name`` ("" none); an error naming the labels if unknown."""
     key = _last(query, name).strip()
     if key and key not in choices:
-        errors[name] = f"choose one of {', '.join(choices.values())}."
+        errors[name] = _("choose one of %(labels)s.") % {"labels": ", ".join(_(label) for label in choices.values())}
         return ""
     return key

@@ -11,6 +11,7 @@ from django.http import QueryDict
 
 from .models import Chart, Tenant, TenantFilterRule, Workspace, coerce_rule_value
 from .snippets import SnippetError, parse_chart_snippet, redact_tokens
+from .title_fields import TitleTranslationsForm
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class ColumnAnswer:
     pipe_missing: bool = False
 
 
-class ChartAdminForm(forms.ModelForm):
+class ChartAdminForm(TitleTranslationsForm):
     """A chart, with a "Tinybird snippet or URL" field that is parsed, never stored.
 
     The parsed host, region, pipe and chart id go into the chart; the token the snippet may
@@ -54,7 +55,7 @@ class ChartAdminForm(forms.ModelForm):
 
     class Meta:
         model = Chart
-        exclude = ["embed_host", "embed_region", "embed_chart_uuid"]
+        exclude = ["embed_host", "embed_region", "embed_chart_uuid", "title_translations"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -160,7 +161,7 @@ class ChartAdminForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         refused = {name: errors.copy() for name, errors in self.errors.items() if name != NON_FIELD_ERRORS}
-        super()._post_clean()  # type: ignore[misc]  # BaseModelForm._post_clean is missing from django-stubs
+        super()._post_clean()
         # Chart.clean judges a field the form refused by the instance's old value ("Name at least
         # one column" under a list whose bad column was just named): the form's errors stand alone.
         self.errors.update(refused)

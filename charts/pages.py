@@ -35,6 +35,8 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import filters, grants, locale, periods, routing, snippets, tenancy, themes
 from .models import Chart, Dashboard, DashboardChart, Tenant, TenantFilterRule
@@ -43,10 +45,11 @@ OK = "ok"
 UNCONFIGURED = "unconfigured"
 UNAVAILABLE = "unavailable"
 
-MSG_UNCONFIGURED = "Not configured for your organisation"
-MSG_HOST_UNAVAILABLE = "Chart host unavailable"
-MSG_NOT_SET_UP = "This chart is not set up yet"
-MSG_KEY_MISSING = "Charts of this workspace are not configured yet"
+# Lazy: each page shows them in its own language.
+MSG_UNCONFIGURED = _("Not configured for your organisation")
+MSG_HOST_UNAVAILABLE = _("Chart host unavailable")
+MSG_NOT_SET_UP = _("This chart is not set up yet")
+MSG_KEY_MISSING = _("Charts of this workspace are not configured yet")
 
 API_VERSION = 1  # of the embed API (static/charts/protocol.js API_VERSION)
 
@@ -60,7 +63,7 @@ class Tile:
     width: int  # columns of 12
     height: int  # pixels
     state: str  # OK | UNCONFIGURED | UNAVAILABLE
-    message: str = ""
+    message: str = ""  # in the page's language
     src: str | None = None
     expires_at: int | None = None
     missing: tuple[str, ...] = field(default_factory=tuple)  # params the tenant has no rule for
@@ -116,7 +119,7 @@ def drill_of(chart: Chart) -> dict:
     return {
         "url": reverse("charts:drill_frame", args=[chart.pk]),
         "params": list(filters.drill_params(chart)),
-        "title": f"{chart.title}",
+        "title": chart.title_in(get_language()),
     }
 
 
@@ -137,21 +140,21 @@ def _tile(
         height=tile.effective_height,
         filter_params=filter_params,
         state=UNAVAILABLE,
-        message=MSG_HOST_UNAVAILABLE,
+        message=str(MSG_HOST_UNAVAILABLE),
         cross_filter=cross_filter,
     )
     if page_token is None:
         return unavailable
     if page_token.error:
         message = MSG_HOST_UNAVAILABLE if page_token.host_refused else MSG_KEY_MISSING
-        return replace(unavailable, message=message, detail=page_token.error)
+        return replace(unavailable, message=str(message), detail=page_token.error)
     if chart.pk in page_token.unconfigured or not page_token.token:
         missing = tuple(page_token.unconfigured.get(chart.pk, ()))
-        return replace(unavailable, state=UNCONFIGURED, message=MSG_UNCONFIGURED, missing=missing)
+        return replace(unavailable, state=UNCONFIGURED, message=str(MSG_UNCONFIGURED), missing=missing)
     try:
         src = tile_src(chart, page_token.token, query)
     except ValueError:  # includes snippets.SnippetError: a stored URL that no longer validates
-        return replace(unavailable, message=MSG_NOT_SET_UP)
+        return replace(unavailable, message=str(MSG_NOT_SET_UP))
     offered = drill and chart.pk not in page_token.no_drill
     return replace(
         unavailable,
@@ -167,7 +170,7 @@ def _placeholder() -> Tile:
     """The tile the refresh script copies (and fills with a chart's id and title) when a fresh
     token no longer covers that chart: the same markup as a tile that failed closed on the server."""
     chart = Chart(title="")
-    return Tile(id=0, chart=chart, width=12, height=chart.height, state=UNCONFIGURED, message=MSG_UNCONFIGURED)
+    return Tile(id=0, chart=chart, width=12, height=chart.height, state=UNCONFIGURED, message=str(MSG_UNCONFIGURED))
 
 
 def dashboard_context(
@@ -193,7 +196,7 @@ def dashboard_context(
         presentation=presentation,
     )
     token_url = with_locale(reverse("charts:dashboard_token", args=[dashboard.slug]), locale.query_language(request.GET))
-    context.update(title=dashboard.title, token_url=token_url)
+    context.update(title=dashboard.title_in(get_language()), token_url=token_url)
     return context
 
 
@@ -209,7 +212,7 @@ def chart_context(
     tile = DashboardChart(chart=chart, width=12, position=0)
     context = _grid_context(request, tenant=tenant, dashboard=None, tiles=[tile], query=query, presentation=presentation)
     token_url = with_locale(reverse("charts:chart_embed_token", args=[chart.pk]), locale.query_language(request.GET))
-    context.update(title=chart.title, token_url=token_url)
+    context.update(title=chart.title_in(get_language()), token_url=token_url)
     return context
 
 
@@ -300,12 +303,12 @@ def page_config(context: dict, *, embed: bool, origins: Sequence[str] = ()) -> d
         "origins": list(origins),
         "period": parsed.period,
         "compare": parsed.compare,
-        "presets": [[key, label] for key, label in periods.PRESETS.items()],
-        "comparisons": [[key, label] for key, label in periods.COMPARISONS.items()],
+        "presets": [[key, gettext(label)] for key, label in periods.PRESETS.items()],
+        "comparisons": [[key, gettext(label)] for key, label in periods.COMPARISONS.items()],
         "cross_filters": list(parsed.cross_filters),
         "refresh_seconds": context.get("refresh_seconds"),
         "api_version": API_VERSION,
-        "charts": [{"id": chart.pk, "title": chart.title} for chart in charts.values()],
+        "charts": [{"id": chart.pk, "title": chart.title_in(get_language())} for chart in charts.values()],
     }
 
 
@@ -385,7 +388,7 @@ def frame_config(
     config = {
         "chart": chart.pk,
         "type": chart.chart_type,
-        "title": chart.title,
+        "title": chart.title_in(get_language()),
         "description": chart.description,
         "index": chart.index_column,
         "categories": list(chart.category_columns),
@@ -410,7 +413,7 @@ def frame_config(
         "time_zone": get_current_timezone_name(),
     }
     if not config["api"]:
-        error = MSG_HOST_UNAVAILABLE
+        error = str(MSG_HOST_UNAVAILABLE)
     if error:
         config["error"] = error
     return config
@@ -461,7 +464,7 @@ def drill_frame_config(request: HttpRequest, chart: Chart, tenant: Tenant | None
         mode="detail",
         type=Chart.ChartType.TABLE.value,
         pipe=chart.drill_pipe,
-        title=chart.title,
+        title=chart.title_in(get_language()),
         drill_params=list(drill_params),
         compare_ok=False,
         compare="",

@@ -19,6 +19,7 @@ import secrets
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from . import tenancy
 from .models import Chart, Dashboard, DashboardChart, Tenant
@@ -91,7 +92,9 @@ def _new_slug() -> str:
 
 def create_dashboard(user, tenant: Tenant, title: str) -> Dashboard:
     if Dashboard.objects.personal_to(user, tenant).count() >= MAX_DASHBOARDS:
-        raise LimitReached(f"You can keep up to {MAX_DASHBOARDS} dashboards of your own per organisation.")
+        raise LimitReached(
+            _("You can keep up to %(count)d dashboards of your own per organisation.") % {"count": MAX_DASHBOARDS}
+        )
     return Dashboard.objects.create(title=title, slug=_new_slug(), owner=user, owner_tenant=tenant)
 
 

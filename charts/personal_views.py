@@ -16,6 +16,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,28 +26,34 @@ from . import pages, personal, themes
 from .models import Chart, Dashboard, Tenant
 from .views import _grid_response, _theme_cookie, token_response, with_tenant
 
-WIDTH_CHOICES = [(n, f"{n} of 12") for n in range(1, 13)]
+def _width_label(width: int) -> str:
+    return gettext("%(width)d of 12") % {"width": width}
+
+
+# Lazy labels: the choices are made once, shown in each page's language.
+WIDTH_CHOICES = [(n, lazy(_width_label, str)(n)) for n in range(1, 13)]
 
 
 # --- Forms ----------------------------------------------------------------------------------------
 
 
 class TitleForm(forms.Form):
-    title = forms.CharField(max_length=200, strip=True)
+    title = forms.CharField(label=_("Name"), max_length=200, strip=True)
 
 
 class SizeForm(forms.Form):
-    width = forms.TypedChoiceField(choices=WIDTH_CHOICES, coerce=int, initial=personal.DEFAULT_WIDTH)
+    width = forms.TypedChoiceField(label=_("Width"), choices=WIDTH_CHOICES, coerce=int, initial=personal.DEFAULT_WIDTH)
     height = forms.IntegerField(
+        label=_("Height"),
         required=False,
         min_value=personal.MIN_HEIGHT,
         max_value=personal.MAX_HEIGHT,
-        help_text="Pixels; blank: the chart's own height.",
+        help_text=_("Pixels; blank: the chart's own height."),
     )
 
 
 class AddTileForm(SizeForm):
-    chart = forms.ModelChoiceField(queryset=Chart.objects.none(), empty_label=None)
+    chart = forms.ModelChoiceField(label=_("Chart"), queryset=Chart.objects.none(), empty_label=None)
 
     field_order = ["chart", "width", "height"]
 
@@ -52,7 +61,9 @@ class AddTileForm(SizeForm):
         super().__init__(*args, **kwargs)
         # The server-side check: only charts the tenant sees are valid choices. (self.fields holds
         # copies of the declared fields, typed only as Field.)
-        cast(forms.ModelChoiceField, self.fields["chart"]).queryset = personal.available_charts(tenant)
+        chart = cast(forms.ModelChoiceField, self.fields["chart"])
+        chart.queryset = personal.available_charts(tenant)
+        chart.label_from_instance = lambda obj: obj.title_in(get_language())  # type: ignore[method-assign]
 
 
 class TileActionForm(forms.Form):
@@ -283,5 +294,5 @@ def personal_order(request: HttpRequest, tenant: Tenant, pk: int) -> HttpRespons
         ids = [int(part) for part in request.POST.get("order", "").split(",") if part.strip()]
         order = personal.reorder(board, ids)
     except ValueError:
-        return _invalid(request, tenant, board, {"order": ["Send every chart of the dashboard exactly once."]})
+        return _invalid(request, tenant, board, {"order": [str(_("Send every chart of the dashboard exactly once."))]})
     return _done(request, board, order=order)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cache
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -35,8 +36,8 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         # Languages are named in their own language: a person who cannot read the page's still
         # finds theirs.
-        self.fields["language"].choices = [("", _("The browser's language")), *settings.LANGUAGES]
-        self.fields["time_zone"].choices = [
+        cast(forms.ChoiceField, self.fields["language"]).choices = [("", _("The browser's language")), *settings.LANGUAGES]
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
             ("", _("The organisation's: %(zone)s") % {"zone": organisation_zone}),
             *((name, name) for name in time_zone_names()),
         ]
@@ -61,7 +62,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             chosen = locale.PersonLocale(form.cleaned_data["language"], form.cleaned_data["time_zone"])
             PersonSettings.objects.update_or_create(
-                user=request.user, defaults={"language": chosen.language, "time_zone": chosen.time_zone}
+                user_id=cast(int, request.user.pk), defaults={"language": chosen.language, "time_zone": chosen.time_zone}
             )
             request.session[locale.SESSION_KEY] = chosen.as_session()
             # The redirect itself, like every page after it, speaks the new language.

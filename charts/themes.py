@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 LIGHT, DARK, AUTO = "light", "dark", "auto"
 THEMES = (LIGHT, DARK, AUTO)
-THEME_LABELS = {LIGHT: "Light", DARK: "Dark", AUTO: "Auto"}
+THEME_LABELS = {LIGHT: _("Light"), DARK: _("Dark"), AUTO: _("Auto")}
 THEME_COOKIE = "panes_theme"
 
 _FALSE = frozenset({"0", "false", "no", "off"})

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import checks
 from ..forms import ChartAdminForm
 from ..models import Chart, Tenant, Workspace
+from ..title_fields import FIELD_NAMES as TITLE_FIELDS
 from . import preview
 from .gaps import GapReportMixin, object_id_of
 
@@ -37,7 +38,7 @@ class ChartAdmin(GapReportMixin, admin.ModelAdmin):
     list_select_related = ["workspace"]
     readonly_fields = ["embed_host", "embed_region", "embed_chart_uuid"]
     fieldsets = [
-        (None, {"fields": ["workspace", "title", "description", "kind", "pipe_name", "pipe_id", "height"]}),
+        (None, {"fields": ["workspace", "title", *TITLE_FIELDS, "description", "kind", "pipe_name", "pipe_id", "height"]}),
         (
             "Tenant filtering",
             {"fields": ["tenant_params", "is_shared"]},

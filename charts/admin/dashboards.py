@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ..models import Chart, Dashboard, DashboardChart, DashboardQuerySet, Tenant
+from ..title_fields import TitleTranslationsForm, with_translations_after_title
 from .preview import PREVIEW_PERMISSION, preview_view
 from .widgets import SafeAutocomplete
 
@@ -42,8 +43,15 @@ class DashboardChartInline(SafeAutocomplete, admin.TabularInline):
     ordering = ["position", "id"]
 
 
+class DashboardAdminForm(TitleTranslationsForm):
+    class Meta:
+        model = Dashboard
+        exclude = ["title_translations"]
+
+
 @admin.register(Dashboard)
 class DashboardAdmin(SafeAutocomplete, admin.ModelAdmin):
+    form = DashboardAdminForm
     list_display = ["title", "slug", "visible_to_all", "tenant_list", "chart_count", "preview_link"]
     list_filter = ["visible_to_all", "tenants"]
     search_fields = ["title", "slug", "description"]
@@ -90,7 +98,7 @@ class DashboardAdmin(SafeAutocomplete, admin.ModelAdmin):
         return [preview, *super().get_urls()]
 
     def get_fields(self, request: HttpRequest, obj: Dashboard | None = None) -> Any:
-        fields = super().get_fields(request, obj)
+        fields = with_translations_after_title(list(super().get_fields(request, obj)))
         if obj is not None and obj.is_personal:
             return fields
         return [f for f in fields if f not in PERSONAL_FIELDS]

@@ -101,7 +101,7 @@ class TenantFilterRuleInline(SafeAutocomplete, admin.TabularInline):
 class TenantAdmin(GapReportMixin, admin.ModelAdmin):
     gap_side = "tenant"
     gap_warning = "Charts on dashboards this tenant sees that fail closed for it: {}"
-    list_display = ["name", "slug", "is_active", "member_count", "rule_count", "rate_limit_rps", "missing_rules"]
+    list_display = ["name", "slug", "is_active", "time_zone", "member_count", "rule_count", "rate_limit_rps", "missing_rules"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
