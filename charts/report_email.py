@@ -39,7 +39,7 @@ class ReportMessage(EmailMultiAlternatives):
         self.inline_images = list(inline_images or [])
 
     def _create_alternatives(self, msg):
-        msg = super()._create_alternatives(msg)
+        msg = super()._create_alternatives(msg)  # type: ignore[misc]  # Django's, not in the stubs
         if not self.inline_images:
             return msg
         related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)

@@ -159,7 +159,7 @@ def subscribe(request: HttpRequest, tenant: Tenant, slug: str) -> HttpResponse:
         return _subscribe_page(request, tenant, board, form, kept, status=400)
     data = form.cleaned_data
     subscription = ReportSubscription(
-        user=request.user,
+        user=cast(Any, request.user),  # signed in (login_required)
         tenant=tenant,
         dashboard=board,
         frequency=data["frequency"],

@@ -22,7 +22,7 @@ class DeliveryInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     fields = ["scheduled_for", "status", "attempts", "next_attempt_at", "last_error", "sent_at"]
-    readonly_fields = fields
+    readonly_fields = ["scheduled_for", "status", "attempts", "next_attempt_at", "last_error", "sent_at"]
     ordering = ["-scheduled_for"]
     show_change_link = True
 
@@ -69,8 +69,9 @@ class ReportDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["subscription__dashboard", "subscription__user"]
     search_fields = ["subscription__user__username", "subscription__dashboard__title", "last_error"]
     date_hierarchy = "scheduled_for"
-    fields = ["subscription", "scheduled_for", "status", "attempts", "next_attempt_at", "claimed_until", "last_error", "sent_at"]
-    readonly_fields = fields
+    readonly_fields = [
+        "subscription", "scheduled_for", "status", "attempts", "next_attempt_at", "claimed_until", "last_error", "sent_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
