@@ -369,6 +369,12 @@ class Renderer:
     def _draw(self, job: _Job) -> _Drawn:
         from playwright.sync_api import Error
 
+        if self._browser is None or not self._browser.is_connected():  # crashed meanwhile: a long run goes on
+            try:
+                self._stop()
+            except Error:
+                pass
+            self._start()
         context = self._browser.new_context(
             viewport={"width": VIEWPORT_WIDTH, "height": 900},
             device_scale_factor=SCALE,
@@ -470,10 +476,13 @@ def _draw_page(page: Any, job: _Job) -> _Drawn:
     """On the render thread: open the print page, wait for its frames, take the PDF and tiles."""
     deadline = time.monotonic() + job.seconds
     response = page.goto(job.url, wait_until="load", timeout=job.seconds * 1000)
-    if response is None or response.status >= 400 or "/print/" not in page.url:
+    if urlsplit(page.url).path != urlsplit(job.url).path:  # sent to the sign-in page: the session did not count
+        raise RenderError(_("The print page refused the export's sign-in."))
+    # 400 is a page drawn without a bad filter value, as its viewer sees it
+    if response is None or (response.status >= 400 and response.status != 400):
         status = response.status if response is not None else 0
         raise RenderError(_("The print page could not be opened (HTTP %(status)s).") % {"status": status})
-    facts = json.loads(page.locator(f"#{FACTS_ID}").text_content() or "null")
+    facts = json.loads(page.locator(f"#{FACTS_ID}").text_content(timeout=5000) or "null")
     # Frames are lazy on screen; the page is drawn whole.
     page.evaluate("() => document.querySelectorAll('iframe[loading=lazy]').forEach((f) => { f.loading = 'eager'; })")
     height = page.evaluate("() => document.documentElement.scrollHeight")
