@@ -7,7 +7,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 ECHARTS := static/vendor/echarts.common.min.js
 
-.PHONY: run test test-fast typecheck setup venv assets browser-deps serve bench clean
+.PHONY: run test test-fast typecheck messages setup venv assets browser-deps serve bench clean
 
 run: setup
 	$(PY) scripts/write_env.py .env
@@ -39,6 +39,17 @@ test-fast: setup
 # mypy with django-stubs (mypy.ini); .ci/run runs it before the suite.
 typecheck: venv
 	$(VENV)/bin/mypy
+
+# Translations: extract the marked strings of both domains into locale/{de,pl} (templates and
+# Python: django; static/charts: djangojs), then compile the .mo files (committed: a fresh machine
+# needs no gettext). Needs GNU gettext. tests/test_translations.py fails when a pass is missing.
+MESSAGE_LANGS   := -l de -l pl
+MESSAGE_IGNORES := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor --ignore='*.min.js' \
+                   --ignore=tests --ignore=test-output --ignore=bench
+messages: venv
+	$(PY) manage.py makemessages $(MESSAGE_LANGS) -d django --no-obsolete $(MESSAGE_IGNORES)
+	$(PY) manage.py makemessages $(MESSAGE_LANGS) -d djangojs --no-obsolete $(MESSAGE_IGNORES)
+	$(PY) manage.py compilemessages $(MESSAGE_LANGS) --ignore=.venv
 
 bench: setup browser-deps
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }

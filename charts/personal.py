@@ -19,7 +19,7 @@ import secrets
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import tenancy
 from .models import Chart, Dashboard, DashboardChart, Tenant
@@ -93,7 +93,12 @@ def _new_slug() -> str:
 def create_dashboard(user, tenant: Tenant, title: str) -> Dashboard:
     if Dashboard.objects.personal_to(user, tenant).count() >= MAX_DASHBOARDS:
         raise LimitReached(
-            _("You can keep up to %(count)d dashboards of your own per organisation.") % {"count": MAX_DASHBOARDS}
+            ngettext(
+                "You can keep up to %(count)d dashboard of your own per organisation.",
+                "You can keep up to %(count)d dashboards of your own per organisation.",
+                MAX_DASHBOARDS,
+            )
+            % {"count": MAX_DASHBOARDS}
         )
     return Dashboard.objects.create(title=title, slug=_new_slug(), owner=user, owner_tenant=tenant)
 
@@ -109,7 +114,10 @@ def add_tile(dashboard: Dashboard, chart: Chart, *, width: int = DEFAULT_WIDTH, 
     with transaction.atomic():
         tiles = DashboardChart.objects.filter(dashboard=dashboard)
         if tiles.count() >= MAX_TILES:
-            raise LimitReached(f"A dashboard holds up to {MAX_TILES} charts.")
+            raise LimitReached(
+                ngettext("A dashboard holds up to %(count)d chart.", "A dashboard holds up to %(count)d charts.", MAX_TILES)
+                % {"count": MAX_TILES}
+            )
         last = tiles.aggregate(last=Max("position"))["last"]
         return DashboardChart.objects.create(
             dashboard=dashboard, chart=chart, position=0 if last is None else last + 1, width=width, height=height
