@@ -66,6 +66,7 @@ export function numberFormats(unit, locale) {
   const full = new Intl.NumberFormat(locale, { ...base, maximumFractionDigits: 2, ...(isCurrency ? { minimumFractionDigits: 0 } : {}) });
   const whole = new Intl.NumberFormat(locale, { ...base, maximumFractionDigits: 0, minimumFractionDigits: 0 });
   const compact = new Intl.NumberFormat(locale, { ...base, notation: "compact", maximumFractionDigits: 1, minimumFractionDigits: 0 });
+  const share = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
   const suffix = isCurrency || !code ? "" : code === "%" ? "%" : "\u202f" + code;
   const withUnit = (text) => text + suffix;
   return {
@@ -82,6 +83,10 @@ export function numberFormats(unit, locale) {
     /** Axis ticks: short. */
     compact(value) {
       return withUnit(compact.format(value));
+    },
+    /** A share in percent (12.3 -> "12%", "12 %" in German), whatever the unit. */
+    percent(value) {
+      return share.format(value / 100);
     },
   };
 }

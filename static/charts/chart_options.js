@@ -223,7 +223,7 @@ export function pieOption(cols, rows, ctx) {
           position: "inside",
           color: ctx.dark ? "#0b1120" : "#fff", // the dark palette is light: dark ink reads on it
           fontWeight: 600,
-          formatter: (p) => (p.percent >= 7 ? Math.round(p.percent) + "%" : ""),
+          formatter: (p) => (p.percent >= 7 ? ctx.formats.percent(p.percent) : ""),
         },
         labelLine: { show: false },
         data,

@@ -56,6 +56,10 @@ test("numbers follow the locale: separators for thousands and decimals", () => {
   assert.match(numberFormats("", "pl").full(12345.5), new RegExp(`^12${SPACE}345,5$`));
   assert.match(numberFormats("", "pl").full(1234567.25), new RegExp(`^1${SPACE}234${SPACE}567,25$`));
   assert.equal(numberFormats("", "de").big(1234567.8), "1.234.568");
+  // A pie's shares: the sign's place differs.
+  assert.equal(numberFormats("EUR", "en").percent(23.4), "23%");
+  assert.match(numberFormats("EUR", "de").percent(23.4), new RegExp(`^23${SPACE}%$`));
+  assert.equal(numberFormats("", "pl").percent(35.5), "36%");
 });
 
 test("currencies follow the locale: symbol place and separators", () => {
