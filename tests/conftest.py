@@ -9,11 +9,13 @@ pytest-xdist worker.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from charts.models import Membership, Tenant, TenantFilterRule, Workspace
@@ -58,6 +60,15 @@ def _own_redis_database_per_worker() -> None:
 
 
 _own_redis_database_per_worker()
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """A request's language stays active in its thread after the response (LocaleMiddleware
+    never deactivates it): without this a German page in one test would make the next test's
+    gettext German."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
