@@ -32,6 +32,7 @@ def _declared() -> dict[str, forms.Field]:
             max_length=200,
             strip=True,
             help_text=_("Blank: the English title."),
+            widget=forms.TextInput(attrs={"class": "vTextField"}),  # as wide as the admin's own title field
         )
         for code, name in other_languages()
     }
