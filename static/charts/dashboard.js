@@ -82,7 +82,8 @@ function start(grid) {
   function reflectInAddress() {
     if (page.embed) return;
     const url = new URL(location.href);
-    const extra = url.searchParams.get("theme") ? { theme } : {};
+    // The theme when the address chose one, and the language it asked for (?locale=) stays.
+    const extra = { theme: url.searchParams.get("theme") ? theme : "", locale: url.searchParams.get("locale") || "" };
     const search = searchOf(state, offered, extra);
     history.replaceState(history.state, "", url.pathname + (search ? "?" + search : "") + url.hash);
   }
