@@ -8,12 +8,13 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from charts import locale
-from charts.models import PersonSettings
+from charts.models import Membership, PersonSettings
 from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
 from tests.conftest import LOCAL_KEY_ENV
 
@@ -172,3 +173,16 @@ def test_a_persons_settings_cost_the_dashboard_page_no_query(client, alice, caro
     session = client.session
     assert session[locale.SESSION_KEY] == {"language": "de", "time_zone": EARLIEST}
     assert _page_queries(client, path) == without
+
+
+def test_a_single_sign_on_fills_the_session_too_and_its_first_page_speaks_the_persons_language(client, settings, acme) -> None:
+    settings.PANES_SSO_ENABLED = True
+    settings.PANES_SSO_HEADER = "X-Remote-User"
+    settings.PANES_SSO_TRUSTED_PROXIES = ["10.0.0.5"]
+    dora = get_user_model().objects.create_user(username="dora")  # no password: sign-on may sign her in
+    Membership.objects.create(user=dora, tenant=acme)
+    PersonSettings.objects.create(user=dora, language="pl", time_zone="Europe/Warsaw")
+    page = client.get(reverse("charts:dashboard_list"), REMOTE_ADDR="10.0.0.5", HTTP_X_REMOTE_USER="dora")
+    assert page.status_code == 200
+    assert client.session[locale.SESSION_KEY] == {"language": "pl", "time_zone": "Europe/Warsaw"}
+    assert html_lang(page) == "pl"
