@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from csp.decorators import csp_replace, csp_update
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -39,7 +40,7 @@ Found = TypeVar("Found")
 
 def _no_tenant(request: HttpRequest, *, json: bool = False, embed: bool = False) -> HttpResponse:
     if json:
-        return JsonResponse({"error": "You are not a member of any active organisation."}, status=403)
+        return JsonResponse({"error": _("You are not a member of any active organisation.")}, status=403)
     # Staff without an organisation are setting Panes up: a way on to the admin, not a refusal.
     status = 200 if request.user.is_staff else 403
     return render(request, "charts/no_tenant.html", {"embed": embed}, status=status)
