@@ -500,6 +500,11 @@ def _draw_page(page: Any, job: _Job) -> _Drawn:
             kind = "panes" if frame_el.get_attribute("data-panes-frame") is not None else "tinybird"
         found.append({"chart": chart, "kind": kind, "tile": tile, "frame": frame_el, "state": tile.get_attribute("data-state") or ""})
     _wait_for_frames(page, found, deadline)
+    for item in found:
+        if item["kind"] == "panes":
+            frame = item["frame"].element_handle().content_frame()
+            if frame is not None:
+                frame.evaluate("() => document.body.classList.add('frame--export')")
     page.evaluate("() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))")
     drawn = _Drawn(facts=facts, pdf=None)
     for item in found:

@@ -35,6 +35,7 @@ const dataEl = document.getElementById("panes-data");
 const frameBody = chartEl.parentNode;
 const toggleEl = document.getElementById("panes-view-toggle");
 const downloadEl = document.getElementById("panes-download");
+const pngEl = document.getElementById("panes-png");
 
 const detail = config.mode === "detail";
 const type = config.type;
@@ -237,6 +238,7 @@ function draw(meta, rows, earlier) {
     delete body.dataset.compareRows;
   }
   if (downloadEl) downloadEl.hidden = false;
+  if (pngEl) pngEl.hidden = !pngSlug;
   if (toggleEl) toggleEl.hidden = !rows.length;
   if (!rows.length && body.dataset.view === "table") setView("chart");
   if (!rows.length && type === "kpi") {
@@ -416,6 +418,29 @@ window.panesExport = () => {
   return { state, csv: file ? file.text : "", csvName: file ? file.name : "", rows: lastDraw ? lastDraw.rows : [] };
 };
 
+/* The PNG download: this chart's tile as the server draws it (charts/export_views.py), offered on a
+ * dashboard page (/d/<slug>/, the frame's same-origin parent) with the frame's filters and the
+ * theme it shows now ("auto" as the colours it resolved to). */
+function dashboardSlug() {
+  try {
+    const match = hasParent && /^\/d\/([^/]+)\/$/.exec(window.parent.location.pathname);
+    return match ? decodeURIComponent(match[1]) : "";
+  } catch (error) {
+    return "";
+  }
+}
+
+const pngSlug = detail ? "" : dashboardSlug();
+
+function pngHref() {
+  const params = new URLSearchParams(filters);
+  if (compare) params.set("compare", compare);
+  if (isDark()) params.set("theme", "dark");
+  const search = params.toString();
+  return `/d/${encodeURIComponent(pngSlug)}/charts/${encodeURIComponent(config.chart)}.png` + (search ? "?" + search : "");
+}
+
+if (pngEl && pngSlug) pngEl.addEventListener("click", () => { pngEl.href = pngHref(); });
 if (toggleEl) toggleEl.addEventListener("click", () => setView(body.dataset.view === "table" ? "chart" : "table"));
 if (downloadEl) downloadEl.addEventListener("click", download);
 
