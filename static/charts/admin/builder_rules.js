@@ -1,4 +1,5 @@
 /* The chart builder's pure rules (no DOM), tested with `node --test tests/js/`. */
+import { gettext, interpolate } from "../i18n.js";
 
 /* Which section of the form each kind shows. */
 export function kindSections(kind) {
@@ -25,14 +26,14 @@ export function toggleInList(text, name, on) {
 /* The options of the pipe select: every listed pipe, and the current value if the listing
  * does not have it (kept, so opening a chart never changes its pipe). */
 export function pipeOptions(pipes, current) {
-  var options = [{ value: "", label: "— choose a pipe —", selected: !current }];
+  var options = [{ value: "", label: gettext("— choose a pipe —"), selected: !current }];
   var found = false;
   pipes.forEach(function (pipe) {
     var selected = pipe.name === current;
     found = found || selected;
     options.push({ value: pipe.name, label: pipe.name, selected: selected });
   });
-  if (current && !found) options.push({ value: current, label: current + " (not in the listing)", selected: true });
+  if (current && !found) options.push({ value: current, label: interpolate(gettext("%(pipe)s (not in the listing)"), { pipe: current }, true), selected: true });
   return options;
 }
 

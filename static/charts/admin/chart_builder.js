@@ -10,6 +10,7 @@
  *
  * Pure rules live in builder_rules.js.
  */
+import { gettext, interpolate } from "../i18n.js";
 import {
   filterSuggestions,
   fixedEntries,
@@ -94,7 +95,7 @@ import {
         pipeIds = {};
         if (answer.error || !answer.pipes) {
           if (pipeEl().tagName === "SELECT") replacePipe(el("input", { type: "text", class: "vTextField", maxlength: "128" })).value = current;
-          note(pipeEl(), "panes-builder-pipe-note", answer.error || "The pipe listing could not be read. Type the pipe's name.");
+          note(pipeEl(), "panes-builder-pipe-note", answer.error || gettext("The pipe listing could not be read. Type the pipe's name."));
           return;
         }
         answer.pipes.forEach(function (pipe) {
@@ -108,11 +109,11 @@ import {
           select.appendChild(node);
         });
         replacePipe(select);
-        note(select, "panes-builder-pipe-note", answer.pipes.length ? "" : "This workspace lists no pipes yet.");
+        note(select, "panes-builder-pipe-note", answer.pipes.length ? "" : gettext("This workspace lists no pipes yet."));
         offerFilters();
       })
       .catch(function () {
-        note(pipeEl(), "panes-builder-pipe-note", "The pipe listing could not be read. Type the pipe's name.");
+        note(pipeEl(), "panes-builder-pipe-note", gettext("The pipe listing could not be read. Type the pipe's name."));
       });
   }
 
@@ -146,13 +147,13 @@ import {
       indexEl.setAttribute("list", list.id);
     }
     list.replaceChildren.apply(list, (columns || []).map(function (c) { return el("option", { value: c.name }, c.type); }));
-    note(list, "panes-builder-index-note", names.length ? "Columns: " + columns.map(function (c) { return c.name + " (" + c.type + ")"; }).join(", ") : "");
+    note(list, "panes-builder-index-note", names.length ? interpolate(gettext("Columns: %(columns)s"), { columns: columns.map(function (c) { return c.name + " (" + c.type + ")"; }).join(", ") }, true) : "");
     chips(categoriesEl, "panes-builder-categories", names, function (name) {
       return splitList(categoriesEl.value).indexOf(name) >= 0;
     }, function (name, on) {
       categoriesEl.value = toggleInList(categoriesEl.value, name, on);
       schedule();
-    }, "Columns to plot");
+    }, gettext("Columns to plot"));
   }
 
   function offerFilters() {
@@ -164,7 +165,7 @@ import {
     }, function (name, on) {
       filtersEl.value = toggleInList(filtersEl.value, name, on);
       schedule();
-    }, "Params viewers may set");
+    }, gettext("Params viewers may set"));
   }
 
   /* --- preview ------------------------------------------------------------------------------- */
@@ -173,7 +174,7 @@ import {
     var entries = fixedEntries(answer.fixed_params);
     fixedEl.hidden = answer.fixed_params === null || answer.fixed_params === undefined;
     fixedListEl.replaceChildren();
-    if (!entries.length) fixedListEl.appendChild(el("dd", {}, "nothing: the same rows for every tenant"));
+    if (!entries.length) fixedListEl.appendChild(el("dd", {}, gettext("nothing: the same rows for every tenant")));
     entries.forEach(function (pair) {
       fixedListEl.append(el("dt", {}, pair[0]), el("dd", {}, pair[1]));
     });
@@ -193,7 +194,7 @@ import {
     if (!canPreview) return;
     var mine = ++sequence;
     var body = new FormData(form);
-    messageEl.textContent = "Drawing…";
+    messageEl.textContent = gettext("Drawing…");
     fetch(panel.dataset.previewUrl, {
       method: "POST",
       body: body,
@@ -212,10 +213,10 @@ import {
           if (changed) { schedule(); }
         }
         if (isPanes) offerColumns(answer.columns);
-        note(indexEl, "panes-builder-columns-note", isPanes && answer.columns_error ? "Columns not read: " + answer.columns_error : "");
+        note(indexEl, "panes-builder-columns-note", isPanes && answer.columns_error ? interpolate(gettext("Columns not read: %(error)s"), { error: answer.columns_error }, true) : "");
         showErrors(answer.errors);
         showFixed(answer);
-        var tenant = answer.tenant ? "As " + answer.tenant.name + ". " : "";
+        var tenant = answer.tenant ? interpolate(gettext("As %(tenant)s."), { tenant: answer.tenant.name }, true) + " " : "";
         messageEl.textContent = tenant + (answer.message || "");
         if (answer.frame) {
           if (frameEl.dataset.src !== answer.frame.split("#")[0]) {
@@ -230,7 +231,7 @@ import {
         }
       })
       .catch(function () {
-        if (mine === sequence) messageEl.textContent = "The preview could not be drawn.";
+        if (mine === sequence) messageEl.textContent = gettext("The preview could not be drawn.");
       });
   }
 

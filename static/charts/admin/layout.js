@@ -3,6 +3,8 @@
 // inline's own inputs (position, width, chart, DELETE), so the normal admin save stores the
 // layout and the form works the same without JavaScript.
 
+import { gettext, interpolate } from "../i18n.js";
+
 export const COLUMNS = 12;
 export const DEFAULT_WIDTH = 6;
 
@@ -54,8 +56,15 @@ export function positions(count) {
 
 /** What a screen reader hears about a tile. */
 export function describe(title, index, count, place) {
-  const columns = place.width === 1 ? `column ${place.column}` : `columns ${place.column} to ${place.lastColumn}`;
-  return `${title}: tile ${index + 1} of ${count}, row ${place.row}, ${columns}, ${place.width} of ${COLUMNS} wide`;
+  const columns =
+    place.width === 1
+      ? interpolate(gettext("column %(column)s"), { column: place.column }, true)
+      : interpolate(gettext("columns %(first)s to %(last)s"), { first: place.column, last: place.lastColumn }, true);
+  return interpolate(
+    gettext("%(title)s: tile %(number)s of %(count)s, row %(row)s, %(columns)s, %(width)s of %(all)s wide"),
+    { title, number: index + 1, count, row: place.row, columns, width: place.width, all: COLUMNS },
+    true,
+  );
 }
 
 /** What a key does to the focused tile: a move, a resize, or nothing. */
@@ -81,7 +90,7 @@ function field(row, name) {
 function chartTitle(row) {
   const select = field(row, "chart");
   const option = select && select.selectedOptions && select.selectedOptions[0];
-  return option && option.value ? option.textContent.trim() : "(no chart chosen)";
+  return option && option.value ? option.textContent.trim() : gettext("(no chart chosen)");
 }
 
 function formRows(group) {
@@ -154,11 +163,11 @@ export function initLayoutEditor(root, group) {
       const tools = document.createElement("span");
       tools.className = "layout-tools";
       tools.append(
-        button(`Move ${tile.title} earlier`, "◀", () => move(i, i - 1)),
-        button(`Move ${tile.title} later`, "▶", () => move(i, i + 1)),
-        button(`Make ${tile.title} narrower`, "−", () => change(i, -1)),
-        button(`Make ${tile.title} wider`, "+", () => change(i, 1)),
-        button(`Remove ${tile.title}`, "✕", () => remove(i)),
+        button(interpolate(gettext("Move %(chart)s earlier"), { chart: tile.title }, true), "◀", () => move(i, i - 1)),
+        button(interpolate(gettext("Move %(chart)s later"), { chart: tile.title }, true), "▶", () => move(i, i + 1)),
+        button(interpolate(gettext("Make %(chart)s narrower"), { chart: tile.title }, true), "−", () => change(i, -1)),
+        button(interpolate(gettext("Make %(chart)s wider"), { chart: tile.title }, true), "+", () => change(i, 1)),
+        button(interpolate(gettext("Remove %(chart)s"), { chart: tile.title }, true), "✕", () => remove(i)),
       );
       item.append(title, size, tools);
       item.addEventListener("keydown", (event) => {
@@ -190,7 +199,7 @@ export function initLayoutEditor(root, group) {
     if (!list.length) {
       const empty = document.createElement("li");
       empty.className = "layout-empty";
-      empty.textContent = "No charts yet: add one below.";
+      empty.textContent = gettext("No charts yet: add one below.");
       grid.append(empty);
     }
     if (focusIndex !== undefined && grid.children[focusIndex]) grid.children[focusIndex].focus();
@@ -199,14 +208,15 @@ export function initLayoutEditor(root, group) {
   function move(from, to) {
     const list = tiles();
     if (to < 0 || to >= list.length || from === to) {
-      announce(`${list[from].title} is already ${to < 0 ? "first" : "last"}.`);
+      const where = to < 0 ? gettext("%(chart)s is already first.") : gettext("%(chart)s is already last.");
+      announce(interpolate(where, { chart: list[from].title }, true));
       return;
     }
     const moved = reorder(list, from, to);
     write(moved);
     render(to);
     const places = pack(moved.map((t) => t.width));
-    announce(`Moved. ${describe(moved[to].title, to, moved.length, places[to])}.`);
+    announce(interpolate(gettext("Moved. %(where)s."), { where: describe(moved[to].title, to, moved.length, places[to]) }, true));
   }
 
   function change(index, delta) {
@@ -214,7 +224,7 @@ export function initLayoutEditor(root, group) {
     write(changed);
     render(index);
     const places = pack(changed.map((t) => t.width));
-    announce(`Resized. ${describe(changed[index].title, index, changed.length, places[index])}.`);
+    announce(interpolate(gettext("Resized. %(where)s."), { where: describe(changed[index].title, index, changed.length, places[index]) }, true));
   }
 
   function remove(index) {
@@ -231,13 +241,13 @@ export function initLayoutEditor(root, group) {
     rows.splice(index, 1);
     write(tiles());
     render(Math.min(index, rows.length - 1));
-    announce(`Removed ${title}. It goes when you save.`);
+    announce(interpolate(gettext("Removed %(chart)s. It goes when you save."), { chart: title }, true));
   }
 
   function add() {
     const option = picker.selectedOptions[0];
     if (!option || !option.value) {
-      announce("Choose a chart to add first.");
+      announce(gettext("Choose a chart to add first."));
       return;
     }
     const link = group.querySelector(".add-row a");
@@ -256,7 +266,9 @@ export function initLayoutEditor(root, group) {
     render(rows.length - 1);
     const list = tiles();
     const places = pack(list.map((t) => t.width));
-    announce(`Added. ${describe(list[list.length - 1].title, list.length - 1, list.length, places[places.length - 1])}.`);
+    announce(
+      interpolate(gettext("Added. %(where)s."), { where: describe(list[list.length - 1].title, list.length - 1, list.length, places[places.length - 1]) }, true),
+    );
   }
 
   addButton.addEventListener("click", add);
