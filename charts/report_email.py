@@ -62,11 +62,24 @@ def placeholder_text(state: str) -> str:
     return messages.get(state, _("This chart could not be drawn"))
 
 
+# The email's content column, in CSS pixels.
+CONTENT_WIDTH = 632
+
+
 @dataclass(frozen=True)
 class _Chart:
     title: str
     content_id: str  # "" for a placeholder
     message: str
+    width: int = CONTENT_WIDTH  # how wide the picture shows: as on the page, at most the column
+
+
+def shown_width(png: bytes | None, scale: int) -> int:
+    """The CSS width a tile's picture had on the page (its PNG is ``scale`` times that), at most
+    the email's column: a KPI tile stays small instead of filling the email."""
+    if not png or len(png) < 24 or png[12:16] != b"IHDR":
+        return CONTENT_WIDTH
+    return max(1, min(CONTENT_WIDTH, int.from_bytes(png[16:20], "big") // max(scale, 1)))
 
 
 def _content_id(position: int, chart: ChartRender) -> str:
@@ -87,6 +100,7 @@ def compose(
     """The email of ``drawn`` for the subscription's person, written in ``audience``'s language
     with dates in their time zone."""
     from . import reports  # reports imports this module lazily; the other way round at call time
+    from .render import SCALE
 
     with translation.override(audience.language), timezone.override(audience.time_zone):
         charts = [
@@ -94,6 +108,7 @@ def compose(
                 title=chart.title,
                 content_id=_content_id(position, chart) if chart.png else "",
                 message="" if chart.png else placeholder_text(chart.state),
+                width=shown_width(chart.png, SCALE),
             )
             for position, chart in enumerate(drawn.charts, 1)
         ]
