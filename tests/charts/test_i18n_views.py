@@ -44,7 +44,7 @@ def test_the_catalogue_holds_the_languages_translations(client, db) -> None:
     assert german.status_code == 200
     assert german["Content-Type"].startswith("text/javascript")
     text = german.content.decode()
-    assert '"Wird geladen\\u2026"' in text or '"Wird geladen…"' in text
+    assert "Wird geladen \\u2026" in text or "Wird geladen …" in text
     assert "Keine Daten f" in text
     polish = catalogue(client, "pl").content.decode()
     assert "Brak danych za ten okres" in polish
