@@ -8,7 +8,7 @@ proxies may keep it for a day, and no session or cookie is read.
 """
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -21,7 +21,7 @@ CACHE_SECONDS = 24 * 60 * 60
 
 @require_GET
 @cache_control(public=True, max_age=CACHE_SECONDS)
-def javascript_catalog(request: HttpRequest, lang: str) -> HttpResponse:
+def javascript_catalog(request: HttpRequest, lang: str) -> HttpResponseBase:
     """The catalogue of ``lang`` (one of LANGUAGES, exactly), else 404."""
     if locale.supported_language(lang) != lang:
         raise Http404("No such language")
