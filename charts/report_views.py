@@ -189,6 +189,8 @@ def _row(subscription: ReportSubscription, time_zone: str, language: str) -> dic
         "schedule": schedules.describe(schedule),
         "filters": describe_filters(reports.query_of(subscription)),
         "next_run_at": subscription.next_run_at if subscription.is_active else None,
+        # Stored in LANGUAGE_CODE; the fixed ones ("Unsubscribed from the email") read in the page's.
+        "paused_reason": _(subscription.paused_reason) if subscription.paused_reason else "",
     }
 
 

@@ -175,6 +175,15 @@ def test_a_paused_subscription_says_why(alice_client, alice, acme, board):
     assert "Paused" in html and "Unsubscribed from the email" in html
 
 
+def test_the_list_speaks_the_persons_language(alice_client, alice, acme, board):
+    make_subscription(alice, acme, board, frequency="daily", is_active=False, paused_reason="Unsubscribed from the email")
+    session = alice_client.session
+    session[SESSION_KEY] = {"language": "de", "time_zone": ""}
+    session.save()
+    html = alice_client.get(reverse("charts:reports")).content.decode()
+    assert "Täglich um 08:00" in html and "Über die E-Mail abbestellt" in html
+
+
 def test_the_list_costs_the_same_queries_for_one_subscription_or_many(alice_client, alice, acme, board):
     make_subscription(alice, acme, board)
     one = _queries(alice_client, reverse("charts:reports"))

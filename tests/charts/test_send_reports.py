@@ -155,6 +155,30 @@ def test_it_draws_in_the_persons_language_and_time_zone(alice, acme, board):
     assert parsed(mail.outbox[0])["Content-Language"] == "de"
 
 
+def test_a_german_readers_email_is_in_german(alice, acme, board):
+    PersonSettings.objects.create(user=alice, language="de")
+    subscribe(alice, acme, board, frequency="weekly", weekday=0, send_time=time(8, 0),
+              next_run_at=datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
+    run(now=datetime(2026, 11, 30, 7, 30, tzinfo=UTC))  # a Monday, 08:30 in Warsaw
+    (message,) = mail.outbox
+    html = parsed(message).get_payload()[0].get_payload()[0].get_payload()[1].get_payload(decode=True).decode()
+    assert 'lang="de"' in html
+    assert "Hallo alice, hier ist Ihr Bericht." in html
+    assert "Für Ihre Organisation nicht eingerichtet" in html  # the placeholder tile
+    assert "Wöchentlich" in message.body or "Montag" in message.body
+
+
+def test_a_pictures_width_is_its_width_on_the_page(alice, acme, board):
+    from charts.report_email import CONTENT_WIDTH, shown_width
+
+    def png(width: int) -> bytes:
+        return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + width.to_bytes(4, "big") + (100).to_bytes(4, "big")
+
+    assert shown_width(png(600), 2) == 300  # a KPI tile at twice the pixels
+    assert shown_width(png(2400), 2) == CONTENT_WIDTH  # a full-width tile fits the column
+    assert shown_width(b"not a png", 2) == CONTENT_WIDTH
+
+
 def test_a_second_run_sends_nothing_twice(alice, acme, board):
     subscription = subscribe(alice, acme, board)
     run()
