@@ -75,7 +75,11 @@ def test_alice_and_bob_each_get_a_pdf_of_their_own_figures(browser, panes, city)
         context = browser.new_context(viewport={"width": 1280, "height": 1600}, locale="en-US")
         try:
             page = open_board(context, panes, username, date_from=FROM, date_to=TO, city=city)
+            page.wait_for_load_state("load")
+            grants = panes.sql("SELECT COUNT(*) FROM charts_tokengrant", database="default")
             found[username] = pdf_of(page, f"export-{username}")
+            # Drawn with the token the viewer's page holds: none minted for the export.
+            assert panes.sql("SELECT COUNT(*) FROM charts_tokengrant", database="default") == grants
         finally:
             context.close()
     (alice_name, alice_text), (bob_name, bob_text) = found["alice"], found["bob"]
