@@ -64,6 +64,8 @@ def test_it_carries_the_display_config_and_nothing_else(alice_client, chart) -> 
         "drill": False,
         "compare_ok": False,
         "compare": "",
+        "locale": "en",
+        "time_zone": "UTC",
     }
     html = response.content.decode()
     assert "acme" not in html and "company_id" not in html and "token=" not in html

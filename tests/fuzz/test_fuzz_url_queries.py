@@ -65,7 +65,7 @@ def url_cases() -> list[tuple[str, dict[str, str]]]:
     the unnamed ones by path."""
     cases = []
     for name, args in sorted(named_patterns()):
-        unknown = args - {"id", "object_id", "app_label", "content_type_id", "slug", "chart_id", "pk", "tile_id", "name", "fmt"}
+        unknown = args - {"id", "object_id", "app_label", "content_type_id", "slug", "chart_id", "pk", "tile_id", "name", "fmt", "lang"}
         assert not unknown, f"{name}: add how to fill {unknown} to this module"
         if "fmt" in args:
             cases += [(name, {"fmt": fmt}) for fmt in PIPE_FORMATS]
@@ -138,6 +138,8 @@ def url_for(name: str, fixed: dict[str, str], world: dict) -> str:
         kwargs["tile_id"] = world["tile"].pk
     if "name" in args:
         kwargs["name"] = "sales"
+    if "lang" in args:  # the scripts' catalogue
+        kwargs["lang"] = "de"
     return reverse(name, kwargs={k: str(v) for k, v in kwargs.items()})
 
 
@@ -146,7 +148,7 @@ def url_for(name: str, fixed: dict[str, str], world: dict) -> str:
 ADMIN_KEYS = ["o", "q", "p", "e", "all", "_to_field", "_popup", "_changelist_filters", "_facets"]
 APP_KEYS = [
     "tenant", "theme", "bordered", "titled", "controls", "autosize", "date_from", "date_to", "city", "region",
-    "company_id", "next", "format", "token",
+    "company_id", "next", "format", "token", "locale",
 ]
 AUTOCOMPLETE_KEYS = ["term", "app_label", "model_name", "field_name", "page"]
 PIPE_KEYS = ["company_id", "city", "date_from", "min_amount", "min_quantity", "paid", "since", "q", "format", "token"]
