@@ -474,8 +474,9 @@ def _short(error: BaseException) -> str:
 
 def _draw_page(page: Any, job: _Job) -> _Drawn:
     """On the render thread: open the print page, wait for its frames, take the PDF and tiles."""
-    deadline = time.monotonic() + job.seconds
-    response = page.goto(job.url, wait_until="load", timeout=job.seconds * 1000)
+    started = deadline = time.monotonic()
+    deadline += job.seconds
+    response = page.goto(job.url, wait_until="domcontentloaded", timeout=job.seconds * 1000)
     if urlsplit(page.url).path != urlsplit(job.url).path:  # sent to the sign-in page: the session did not count
         raise RenderError(_("The print page refused the export's sign-in."))
     # 400 is a page drawn without a bad filter value, as its viewer sees it
@@ -483,41 +484,45 @@ def _draw_page(page: Any, job: _Job) -> _Drawn:
         status = response.status if response is not None else 0
         raise RenderError(_("The print page could not be opened (HTTP %(status)s).") % {"status": status})
     facts = json.loads(page.locator(f"#{FACTS_ID}").text_content(timeout=5000) or "null")
-    # Frames are lazy on screen; the page is drawn whole.
-    page.evaluate("() => document.querySelectorAll('iframe[loading=lazy]').forEach((f) => { f.loading = 'eager'; })")
-    height = page.evaluate("() => document.documentElement.scrollHeight")
+    # Frames are lazy on screen; the page is drawn whole, in a viewport as tall as the page.
+    height = page.evaluate(
+        "() => { document.querySelectorAll('iframe[loading=lazy]').forEach((f) => { f.loading = 'eager'; });"
+        " return document.documentElement.scrollHeight; }"
+    )
     page.set_viewport_size({"width": VIEWPORT_WIDTH, "height": max(900, min(int(height), 16000))})
-    tiles = page.locator(".tile[data-chart]")
     found: list[dict] = []
-    for index in range(tiles.count()):
-        tile = tiles.nth(index)
+    for tile in page.query_selector_all(".tile[data-chart]"):
         chart = int(tile.get_attribute("data-chart") or 0)
-        if not chart or (job.chart_ids is not None and chart not in job.chart_ids):
+        if not chart:
             continue
-        frame_el = tile.locator("iframe.tile__frame")
+        frame_el = tile.query_selector("iframe.tile__frame")
         kind = "placeholder"
-        if frame_el.count():
+        if frame_el is not None:
             kind = "panes" if frame_el.get_attribute("data-panes-frame") is not None else "tinybird"
-        found.append({"chart": chart, "kind": kind, "tile": tile, "frame": frame_el, "state": tile.get_attribute("data-state") or ""})
-    _wait_for_frames(page, found, deadline)
+        wanted = job.chart_ids is None or chart in job.chart_ids
+        found.append(
+            {"chart": chart, "kind": kind, "tile": tile, "frame": frame_el, "wanted": wanted,
+             "state": tile.get_attribute("data-state") or ""}
+        )
+    # The PDF shows every chart: all must settle. Tiles alone need only theirs.
+    _wait_for_frames(page, [item for item in found if job.pdf or item["wanted"]], deadline)
+    waited = time.monotonic()
     for item in found:
-        if item["kind"] == "panes":
-            frame = item["frame"].element_handle().content_frame()
-            if frame is not None:
-                frame.evaluate("() => document.body.classList.add('frame--export')")
+        frame = item["frame"].content_frame() if item["kind"] == "panes" else None
+        item["export"] = frame.evaluate(MARK_AND_EXPORT) if frame is not None else None
     page.evaluate("() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))")
     drawn = _Drawn(facts=facts, pdf=None)
     for item in found:
-        state, export, png = item["state"], None, None
-        if item["kind"] == "panes":
-            frame = item["frame"].element_handle().content_frame()
-            export = frame.evaluate("() => (window.panesExport ? window.panesExport() : null)") if frame else None
-            state = str((export or {}).get("state") or state)
-        elif item["kind"] == "tinybird":
-            state = "tinybird"
+        if not item["wanted"]:
+            continue
+        export, png = item["export"], None
+        state = "tinybird" if item["kind"] == "tinybird" else str((export or {}).get("state") or item["state"])
         if item["kind"] != "placeholder":
-            png = item["tile"].screenshot(animations="disabled", timeout=max(1000, (deadline - time.monotonic()) * 1000))
+            box = item["tile"].bounding_box()
+            if box:
+                png = page.screenshot(clip=box, animations="disabled", timeout=max(1000, (deadline - time.monotonic()) * 1000))
         drawn.tiles.append({"chart": item["chart"], "state": state, "png": png, "export": export})
+    shot = time.monotonic()
     if job.pdf:
         printable_px = (A4_LANDSCAPE_WIDTH_MM - 2 * PDF_MARGIN_MM) / 25.4 * 96
         margin = f"{PDF_MARGIN_MM}mm"
@@ -528,7 +533,19 @@ def _draw_page(page: Any, job: _Job) -> _Drawn:
             scale=round(printable_px / VIEWPORT_WIDTH, 4),
             margin={"top": margin, "right": margin, "bottom": margin, "left": margin},
         )
+    log.debug(
+        "Drew %s: frames settled after %.2f s, tiles %.2f s, PDF %.2f s",
+        urlsplit(job.url).path, waited - started, shot - waited, time.monotonic() - shot,
+    )
     return drawn
+
+
+# In each Panes frame once it has settled: hide its buttons (the image is the chart) and read
+# what it drew.
+MARK_AND_EXPORT = """() => {
+  document.body.classList.add('frame--export');
+  return window.panesExport ? window.panesExport() : null;
+}"""
 
 
 def _wait_for_frames(page: Any, found: list[dict], deadline: float) -> None:
@@ -539,8 +556,7 @@ def _wait_for_frames(page: Any, found: list[dict], deadline: float) -> None:
     while pending:
         still = []
         for item in pending:
-            handle = item["frame"].element_handle()
-            frame = handle.content_frame() if handle else None
+            frame = item["frame"].content_frame()
             state = ""
             if frame is not None and frame.url not in ("", "about:blank"):
                 try:
@@ -564,8 +580,7 @@ def _wait_for_frames(page: Any, found: list[dict], deadline: float) -> None:
             })
         page.wait_for_timeout(100)
     for item in tinybird:
-        handle = item["frame"].element_handle()
-        frame = handle.content_frame() if handle else None
+        frame = item["frame"].content_frame()
         remaining = deadline - time.monotonic()
         if frame is None or remaining <= 0:
             continue
@@ -578,8 +593,7 @@ def _wait_for_frames(page: Any, found: list[dict], deadline: float) -> None:
 
 
 def _frame_url(item: dict) -> str:
-    handle = item["frame"].element_handle()
-    frame = handle.content_frame() if handle else None
+    frame = item["frame"].content_frame()
     return frame.url.split("#")[0] if frame is not None else "(no frame)"
 
 

@@ -108,6 +108,7 @@ def test_the_pdf_is_drawn_with_the_viewers_query_theme_session_language_and_zone
     assert call["query"] == QUERY
     assert call["theme"] == "dark"
     assert call["pdf"] is True
+    assert call["chart_ids"] == []  # the PDF alone: no tile is photographed for it
     assert call["base_url"] == "http://testserver"
     assert call["audience"] == render.Audience(user=alice, tenant=acme, language="de", time_zone="UTC")
     assert call["session_from"].session_key == alice_client.session.session_key
