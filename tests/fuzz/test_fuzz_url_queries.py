@@ -14,6 +14,7 @@ Each URL gets ``examples(50)`` query strings (50 under the "ci" hypothesis profi
 """
 from __future__ import annotations
 
+import datetime
 import os
 from urllib.parse import quote
 
@@ -29,7 +30,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from charts.models import Dashboard, DashboardChart, IntranetGroupRule, TokenGrant
+from charts import reports
+from charts.models import Dashboard, DashboardChart, IntranetGroupRule, ReportDelivery, ReportSubscription, TokenGrant
 from tests.charts.builders import make_chart, make_dashboard, make_tinybird_chart
 from tests.support.examples import examples
 
@@ -65,7 +67,7 @@ def url_cases() -> list[tuple[str, dict[str, str]]]:
     the unnamed ones by path."""
     cases = []
     for name, args in sorted(named_patterns()):
-        unknown = args - {"id", "object_id", "app_label", "content_type_id", "slug", "chart_id", "pk", "tile_id", "name", "fmt", "lang"}
+        unknown = args - {"id", "object_id", "app_label", "content_type_id", "slug", "chart_id", "pk", "tile_id", "name", "fmt", "lang", "signed"}
         assert not unknown, f"{name}: add how to fill {unknown} to this module"
         if "fmt" in args:
             cases += [(name, {"fmt": fmt}) for fmt in PIPE_FORMATS]
@@ -102,8 +104,12 @@ def world(request, workspace, acme, globex, alice, staff):
         user=alice, tenant=acme, workspace=workspace, dashboard=board, payload={"name": "x", "scopes": []},
         fingerprint="f" * 64, issued_at=now, expires_at=now,
     )
+    subscription = ReportSubscription.objects.create(
+        user=alice, tenant=acme, dashboard=board, send_time=datetime.time(8, 0), filters={"city": "Berlin"}
+    )
+    ReportDelivery.objects.create(subscription=subscription, scheduled_for=now, status="failed", last_error="x")
     path = request.node.callspec.params["fixed"].get("path")
-    return {"workspace": workspace, "chart": panes, "dashboard": board, "personal": personal, "tile": tile, "path": path}
+    return {"subscription": subscription, "workspace": workspace, "chart": panes, "dashboard": board, "personal": personal, "tile": tile, "path": path}
 
 
 def model_of_admin_url(name: str):
@@ -140,6 +146,8 @@ def url_for(name: str, fixed: dict[str, str], world: dict) -> str:
         kwargs["name"] = "sales"
     if "lang" in args:  # the scripts' catalogue
         kwargs["lang"] = "de"
+    if "signed" in args:  # a report email's unsubscribe link
+        kwargs["signed"] = reports.unsubscribe_token(world["subscription"])
     return reverse(name, kwargs={k: str(v) for k, v in kwargs.items()})
 
 
