@@ -93,7 +93,7 @@ class ChartRender:
 class DashboardRender:
     title: str
     filename_stem: str  # slug + date range
-    period_label: str  # "1 Nov 2026 – 30 Nov 2026", localised; "" without dates
+    period_label: str  # "Nov. 1, 2026 – Nov. 30, 2026", as the language writes dates; "" without dates
     filters: list[tuple[str, str]]  # (label, value) of the header, localised
     pdf: bytes | None
     charts: list[ChartRender]
@@ -109,12 +109,13 @@ def file_stem(name: str, date_from: str = "", date_to: str = "") -> str:
 
 
 def period_label(date_from: str, date_to: str) -> str:
-    """The date range as the active language writes it ("1 Nov 2026 – 30 Nov 2026"); "" without
-    dates, one side alone when only one is set."""
+    """The date range as the active language writes dates ("Nov. 1, 2026 – Nov. 30, 2026",
+    "1. November 2026 – …", "1 listopada 2026 – …"); "" without dates, one side alone when only
+    one is set."""
 
     def written(text: str) -> str:
         try:
-            return formats.date_format(date.fromisoformat(text), "j M Y")
+            return formats.date_format(date.fromisoformat(text), "DATE_FORMAT")
         except ValueError:
             return text
 

@@ -5,6 +5,7 @@ The PDFs' first pages are drawn to test-output/export-*.png to be looked at."""
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pypdfium2
@@ -88,7 +89,7 @@ def test_alice_and_bob_each_get_a_pdf_of_their_own_figures(browser, panes, city)
         assert "Sales overview" in text
         assert tenant.upper() in text.upper()
         assert city in text
-        assert "1 Mar 2026 – 31 May 2026" in text
+        assert "March 1, 2026 – May 31, 2026" in text
     assert alice_total in alice_text and bob_total not in alice_text
     assert bob_total in bob_text and alice_total not in bob_text
 
@@ -135,3 +136,24 @@ def test_a_charts_png_is_its_tile_in_the_dark_theme_with_only_the_viewers_rows(b
     assert lines[0].split(",")[0] == "city"
     drawn = {line.split(",")[0]: int(line.split(",")[2]) for line in lines[1:]}
     assert drawn == orders_by_city(panes, company)
+
+
+def test_the_pdf_follows_filters_changed_without_a_reload(context, panes) -> None:
+    page = open_board(context, panes, "alice")
+    page.select_option("select[data-period]", "previous_month")
+    page.wait_for_function("() => location.search.includes('period=previous_month')")
+    last = date.today().replace(day=1) - timedelta(days=1)
+    with page.expect_download(timeout=DOWNLOAD_MS) as info:
+        page.click("a[data-export-pdf]")
+    assert info.value.suggested_filename == f"sales-overview-{last.replace(day=1).isoformat()}-{last.isoformat()}.pdf"
+
+
+def test_an_auto_themed_page_exports_the_colours_it_shows(browser, panes) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1600}, locale="en-US", color_scheme="dark")
+    try:
+        page = open_board(context, panes, "alice", theme="auto")
+        page.click("a[data-export-pdf]", no_wait_after=True)
+        href = page.get_attribute("a[data-export-pdf]", "href")
+    finally:
+        context.close()
+    assert "theme=dark" in href
