@@ -5,6 +5,7 @@ dashboard, and personal dashboards with the filter bar. Each writes a screenshot
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from .conftest import login, screenshot
 from .test_demo_isolation import accessible_rows, chart_frames
@@ -153,7 +154,8 @@ def test_a_personal_dashboard_has_the_filter_bar_and_reads_the_dates(context, pa
     assert page.input_value("#filter-date_from") == MARCH[0]
     assert page.input_value("#filter-date_to") == MARCH[1]
     frames = chart_frames(page)
-    days = [row[0] for row in accessible_rows(frames["Revenue by day"])]
+    # The table writes each day as the viewer's locale does (en-US here: "Mar 1, 2026").
+    days = [datetime.strptime(row[0], "%b %d, %Y").date().isoformat() for row in accessible_rows(frames["Revenue by day"])]
     assert days and all(MARCH[0] <= day <= MARCH[1] for day in days), days
     page.wait_for_timeout(1500)  # the line's drawing animation, for the screenshot
     screenshot(page, "personal-dashboard-filter-bar")
