@@ -227,9 +227,11 @@ def report_cancel(request: HttpRequest, tenant: Tenant, pk: int) -> HttpResponse
 def unsubscribe(request: HttpRequest, signed: str) -> HttpResponse:
     """GET: a page with a confirm button (a link scanner's GET changes nothing). POST: paused
     with a note, from the page's button or a mail client's ``List-Unsubscribe=One-Click``."""
-    subscription = reports.subscription_of_token(signed)
-    if subscription is None:
+    if reports.read_token(signed) is None:
         return render(request, "charts/reports/bad_link.html", status=400)
+    subscription = reports.subscription_of_token(signed)
+    if subscription is None:  # a genuine link to a report cancelled since: nothing more is sent
+        return render(request, "charts/reports/unsubscribe.html", {"gone": True})
     context = {
         "subscription": subscription,
         "title": subscription.dashboard.title_in(request.LANGUAGE_CODE),

@@ -231,6 +231,16 @@ def test_a_person_who_may_no_longer_see_it_gets_nothing_and_it_pauses(alice, acm
     assert "skipped" in out and "1 skipped" in out
 
 
+def test_an_invalid_schedule_pauses_only_that_subscription(alice, bob, acme, globex, board):
+    broken = subscribe(alice, acme, board)
+    ReportSubscription.objects.filter(pk=broken.pk).update(frequency="hourly", day_of_month=40)  # around the forms
+    subscribe(bob, globex, board)
+    run()
+    assert [m.to for m in mail.outbox] == [["bob@example.org"]]
+    broken.refresh_from_db()
+    assert not broken.is_active and broken.paused_reason.startswith("Its schedule is not valid")
+
+
 def test_a_dashboard_no_longer_shared_with_the_tenant_pauses(alice, acme, board):
     subscription = subscribe(alice, acme, board)
     board.tenants.remove(acme)
