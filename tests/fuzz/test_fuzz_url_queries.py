@@ -243,6 +243,20 @@ def query_strings(draw, page_keys: list[str]) -> str:
 # --- the test ----------------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def drawn_without_chromium(monkeypatch) -> None:
+    """The PDF and PNG exports are drawn by Chromium from a live server (tests/browser/test_exports.py);
+    here a stand-in draws them, so what is fuzzed is the views' own handling of the query."""
+    from charts import render
+
+    def stand_in(audience, dashboard, query, *, chart_ids=None, pdf=True, **options) -> render.DashboardRender:
+        png = b"\x89PNG\r\n\x1a\n" + render._chunk(b"IHDR", bytes(13)) + render._chunk(b"IEND", b"")
+        charts = [render.ChartRender(i, "", "ready", png, "", "", "chart.png") for i in chart_ids or []]
+        return render.DashboardRender("", "export", "", [], b"%PDF" if pdf else None, charts)
+
+    monkeypatch.setattr(render, "render_dashboard", stand_in)
+
+
 @pytest.fixture
 def personas(client, staff, alice, acme_token) -> dict[str, tuple]:
     """persona -> (user, pipe API token)."""
