@@ -186,3 +186,16 @@ def test_a_single_sign_on_fills_the_session_too_and_its_first_page_speaks_the_pe
     assert page.status_code == 200
     assert client.session[locale.SESSION_KEY] == {"language": "pl", "time_zone": "Europe/Warsaw"}
     assert html_lang(page) == "pl"
+
+
+def test_an_error_page_speaks_the_browsers_language(alice_client) -> None:
+    response = alice_client.get("/d/no-such-dashboard/", HTTP_ACCEPT_LANGUAGE="pl")
+    assert response.status_code == 404
+    assert html_lang(response) == "pl"
+    assert "Nie znaleziono strony" in response.content.decode()
+
+
+def test_the_sign_in_page_speaks_the_browsers_language(client, db) -> None:
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="de">' in html
+    assert "Benutzername" in html and "Passwort" in html
