@@ -132,9 +132,17 @@ def subscribe_alice(context, server: PanesServer) -> None:
     """alice subscribes from the dashboard's Subscribe link, with the page's date range."""
     page = login(context, server, "alice")
     page.goto(f"{server.page_origin}/d/sales-overview/?date_from={YEAR['date_from']}&date_to={YEAR['date_to']}")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(REPORTS / "alice-dashboard-header.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 260})
     page.click("a[data-subscribe]")
     page.wait_for_url("**/subscribe/**")
     assert "date_from=2026-01-01" in page.url
+    page.select_option("select[name=frequency]", "weekly")
+    assert page.is_visible("select[name=weekday]") and page.is_hidden("select[name=day_of_month]")
+    page.check("input[name=dates][value=preset]")
+    assert page.is_visible("select[name=period]")
+    page.screenshot(path=str(REPORTS / "alice-subscribe-weekly.png"), full_page=True)
+    page.check("input[name=dates][value=current]")
     page.select_option("select[name=frequency]", "daily")
     assert page.is_hidden("select[name=weekday]")  # only what a daily report uses
     page.fill("input[name=send_time]", "07:30")
