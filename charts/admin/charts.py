@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,7 +31,7 @@ from .gaps import GapReportMixin, object_id_of
 @admin.register(Chart)
 class ChartAdmin(GapReportMixin, admin.ModelAdmin):
     gap_side = "chart"
-    gap_warning = "This chart fails closed for: {}"
+    gap_warning = gettext_noop("This chart fails closed for: {}")
     form = ChartAdminForm
     change_form_template = "admin/charts/chart/change_form.html"
     list_display = ["title", "kind", "workspace", "pipe_name", "params", "is_shared", "not_configured_for"]
@@ -73,17 +75,17 @@ class ChartAdmin(GapReportMixin, admin.ModelAdmin):
         ),
     ]
 
-    @admin.display(description="tenant params")
+    @admin.display(description=gettext_lazy("tenant params"))
     def params(self, obj: Chart) -> str:
         if obj.is_shared:
-            return "(shared)"
+            return _("(shared)")
         try:
             names = obj.tenant_param_names
         except Exception:  # a bad saved value; the form refuses these
             return "?"
         return ", ".join(names) or "-"
 
-    @admin.display(description="not configured for")
+    @admin.display(description=gettext_lazy("not configured for"))
     def not_configured_for(self, obj: Chart) -> str:
         return self.gap_names(obj)
 
@@ -98,7 +100,9 @@ class ChartAdmin(GapReportMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         unchecked = getattr(form, "columns_unchecked", "")
         if unchecked and obj.kind == Chart.Kind.PANES:
-            messages.warning(request, f"The columns of {obj.pipe_name} were not checked: {unchecked}.")
+            messages.warning(
+                request, _("The columns of %(pipe)s were not checked: %(reason)s.") % {"pipe": obj.pipe_name, "reason": unchecked}
+            )
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
@@ -160,7 +164,7 @@ class ChartAdmin(GapReportMixin, admin.ModelAdmin):
         chart = Chart.objects.select_related("workspace").filter(pk=pk).first() if pk is not None else None
         if request.method == "GET" and chart is not None and (gaps := checks.drill_gaps(chart)):
             names = format_html_join(", ", "{} ({})", ((tenant.name, reason) for tenant, reason in gaps))
-            messages.info(request, format_html("The drill-through is not offered to: {}", names))
+            messages.info(request, format_html(_("The drill-through is not offered to: {}"), names))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changeform_view(

@@ -13,6 +13,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Chart, Dashboard, DashboardChart, DashboardQuerySet, Tenant
 from ..title_fields import TitleTranslationsForm, with_translations_after_title
@@ -69,19 +71,19 @@ class DashboardAdmin(SafeAutocomplete, admin.ModelAdmin):
             .prefetch_related(Prefetch("tenants", queryset=Tenant.objects.order_by("name")))
         )
 
-    @admin.display(description="tenants")
+    @admin.display(description=gettext_lazy("tenants"))
     def tenant_list(self, obj: Dashboard) -> str:
         if obj.visible_to_all:
-            return "every tenant"
-        return ", ".join(t.name for t in obj.tenants.all()) or "nobody"
+            return _("every tenant")
+        return ", ".join(t.name for t in obj.tenants.all()) or _("nobody")
 
-    @admin.display(description="charts", ordering="chart_count")
+    @admin.display(description=gettext_lazy("charts"), ordering="chart_count")
     def chart_count(self, obj: WithAnnotations[Dashboard, _ChartCount]) -> int:
         return obj.chart_count
 
-    @admin.display(description="preview")
+    @admin.display(description=gettext_lazy("preview"))
     def preview_link(self, obj: Dashboard) -> str:
-        return format_html('<a href="{}">Preview as tenant</a>', reverse("admin:charts_dashboard_preview", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("admin:charts_dashboard_preview", args=[obj.pk]), _("Preview as tenant"))
 
     def get_list_display(self, request: HttpRequest) -> list[str | Callable[[Any], str | bool]]:
         names = list(super().get_list_display(request))

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from .. import checks
 
@@ -31,7 +32,8 @@ class GapReportMixin:
     (``gap_names``), and a warning above the change form of the object's own gaps.
 
     ``gap_side``: "chart" or "tenant", the side of the gap this admin's rows are;
-    ``gap_warning``: the change form's message, with one ``{}`` for the names of the other side.
+    ``gap_warning``: the change form's message, with one ``{}`` for the names of the other side
+    (English, marked with gettext_noop: shown in the admin's language).
     """
 
     gap_side: str
@@ -51,7 +53,7 @@ class GapReportMixin:
             else:
                 gaps = checks.configuration_gaps(tenant_id=pk)
             if gaps:
-                messages.warning(request, format_html(self.gap_warning, gap_lines(gaps, side=self.gap_side)))
+                messages.warning(request, format_html(gettext(self.gap_warning), gap_lines(gaps, side=self.gap_side)))
         return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
 
 

@@ -15,6 +15,8 @@ from django.contrib.messages.storage.base import BaseStorage
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from ..forms import TenantFilterRuleForm
 from ..models import IntranetGroupRule, Membership, Tenant, TenantFilterRule, Workspace
@@ -100,7 +102,7 @@ class TenantFilterRuleInline(SafeAutocomplete, admin.TabularInline):
 @admin.register(Tenant)
 class TenantAdmin(GapReportMixin, admin.ModelAdmin):
     gap_side = "tenant"
-    gap_warning = "Charts on dashboards this tenant sees that fail closed for it: {}"
+    gap_warning = gettext_noop("Charts on dashboards this tenant sees that fail closed for it: {}")
     list_display = ["name", "slug", "is_active", "time_zone", "member_count", "rule_count", "rate_limit_rps", "missing_rules"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
@@ -114,15 +116,15 @@ class TenantAdmin(GapReportMixin, admin.ModelAdmin):
             .annotate(member_count=Count("memberships", distinct=True), rule_count=Count("filter_rules", distinct=True))
         )
 
-    @admin.display(description="members", ordering="member_count")
+    @admin.display(description=gettext_lazy("members"), ordering="member_count")
     def member_count(self, obj: WithAnnotations[Tenant, _Counts]) -> int:
         return obj.member_count
 
-    @admin.display(description="rules", ordering="rule_count")
+    @admin.display(description=gettext_lazy("rules"), ordering="rule_count")
     def rule_count(self, obj: WithAnnotations[Tenant, _Counts]) -> int:
         return obj.rule_count
 
-    @admin.display(description="charts failing closed")
+    @admin.display(description=gettext_lazy("charts failing closed"))
     def missing_rules(self, obj: Tenant) -> str:
         return self.gap_names(obj)
 
@@ -172,9 +174,9 @@ class TenantFilterRuleAdmin(SafeAutocomplete, admin.ModelAdmin):
     list_select_related = ["tenant", "chart"]
     autocomplete_fields = ["tenant", "chart"]
 
-    @admin.display(description="applies to", ordering="chart__title")
+    @admin.display(description=gettext_lazy("applies to"), ordering="chart__title")
     def scope(self, obj: TenantFilterRule) -> str:
-        return f"chart {obj.chart}" if obj.chart_id else "every pipe"
+        return _("chart %(chart)s") % {"chart": obj.chart} if obj.chart_id else _("every pipe")
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
         if request.method == "GET":

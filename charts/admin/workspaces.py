@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import checks, routing
 from ..models import Workspace
@@ -126,15 +128,15 @@ class WorkspaceAdmin(admin.ModelAdmin):
             return BUILTIN
         return value or "(blank)"
 
-    @admin.display(description="host")
+    @admin.display(description=gettext_lazy("host"))
     def host(self, obj: Workspace) -> str:
         if not obj.api_host:
             return BUILTIN
         if (problem := routing.api_host_problem(obj.api_host)) is not None:
-            return format_html('<strong class="errornote">not allowed</strong> — {}', problem)
+            return format_html('<strong class="errornote">{}</strong> — {}', _("not allowed"), problem)
         return obj.api_host
 
-    @admin.display(description="signing key")
+    @admin.display(description=gettext_lazy("signing key"))
     def signing_key(self, obj: Workspace) -> str:
         if not obj.signing_key_env:
             return "-"
@@ -143,6 +145,6 @@ class WorkspaceAdmin(admin.ModelAdmin):
             return "set"
         return format_html('<strong class="errornote">{}</strong> — {}', status, explanation)
 
-    @admin.display(description="charts", ordering="chart_count")
+    @admin.display(description=gettext_lazy("charts"), ordering="chart_count")
     def chart_count(self, obj: WithAnnotations[Workspace, _ChartCount]) -> int:
         return obj.chart_count
