@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from . import fields
 from .tokens import RuleSpec
@@ -51,7 +52,7 @@ class TitleTranslations(models.Model):
     """A title given per language in the admin ({"de": "Umsatz", "pl": "Sprzedaż"}); the English
     ``title`` is the fallback for any language without one."""
 
-    title_translations = models.JSONField("titles in other languages", default=dict, blank=True)
+    title_translations = models.JSONField(_("titles in other languages"), default=dict, blank=True)
 
     class Meta:
         abstract = True
@@ -78,28 +79,28 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     workspace_id = models.CharField(
-        "workspace id", max_length=64, help_text="The workspace UUID the host expects in tokens."
+        _("workspace id"), max_length=64, help_text=_("The workspace UUID the host expects in tokens.")
     )
     api_host = models.URLField(
-        "API host",
+        _("API host"),
         blank=True,
-        help_text="e.g. https://api.tinybird.co, one of the hosts the operator allows "
-        "(PANES_ALLOWED_API_HOSTS). Blank: Panes' built-in host on this server.",
+        help_text=_("e.g. https://api.tinybird.co, one of the hosts the operator allows "
+        "(PANES_ALLOWED_API_HOSTS). Blank: Panes' built-in host on this server."),
     )
     signing_key_env = models.CharField(
-        "signing key variable",
+        _("signing key variable"),
         max_length=128,
         validators=[env_name_validator],
         default=builtin_signing_key_env,
-        help_text="NAME of the environment variable holding the workspace's admin token, one of "
-        "those the operator allows (PANES_SIGNING_KEY_VARIABLES). The key itself is never stored.",
+        help_text=_("NAME of the environment variable holding the workspace's admin token, one of "
+        "those the operator allows (PANES_SIGNING_KEY_VARIABLES). The key itself is never stored."),
     )
     default_tenant_params = fields.CommaSeparatedField(
         max_length=255,
         blank=True,
         default="company_id",
         kind="param",
-        help_text="Comma-separated params that filter rows per tenant, for charts that set none.",
+        help_text=_("Comma-separated params that filter rows per tenant, for charts that set none."),
     )
 
     class Meta:
@@ -124,27 +125,27 @@ class Tenant(models.Model):
 
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     rate_limit_rps = models.PositiveIntegerField(
-        "requests per second",
+        _("requests per second"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="Optional per-user limit, put in tokens as limits.rps.",
+        help_text=_("Optional per-user limit, put in tokens as limits.rps."),
     )
     brand_colors = fields.CommaSeparatedField(
-        "brand palette",
+        _("brand palette"),
         max_length=500,
         blank=True,
         kind="color",
-        help_text="Comma-separated CSS colours for Panes-rendered charts. Blank: Panes' palette.",
+        help_text=_("Comma-separated CSS colours for Panes-rendered charts. Blank: Panes' palette."),
     )
     time_zone = models.CharField(
-        "time zone",
+        _("time zone"),
         max_length=64,
         blank=True,
         validators=[validate_time_zone],
-        help_text="e.g. Europe/Berlin: dates and report schedules of members who set none. Blank: the server's (TIME_ZONE).",
+        help_text=_("e.g. Europe/Berlin: dates and report schedules of members who set none. Blank: the server's (TIME_ZONE)."),
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="tenants")
 
@@ -167,13 +168,13 @@ class Membership(models.Model):
         SSO = "sso", "Intranet group (single sign-on)"
 
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     source = models.CharField(
         max_length=10,
         choices=Source.choices,
         default=Source.ADMIN,
-        help_text="Single sign-on adds and removes its own memberships with the person's intranet "
-        "groups; it never touches those an administrator added.",
+        help_text=_("Single sign-on adds and removes its own memberships with the person's intranet "
+        "groups; it never touches those an administrator added."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -206,79 +207,79 @@ class Chart(TitleTranslations):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PANES)
     pipe_name = models.CharField(max_length=128, validators=[pipe_name_validator])
     pipe_id = models.CharField(
-        "pipe id",
+        _("pipe id"),
         max_length=34,
         blank=True,
         validators=[pipe_id_validator],
-        help_text="Optional t_… id; used as the token scope resource when set.",
+        help_text=_("Optional t_… id; used as the token scope resource when set."),
     )
     tenant_params = fields.CommaSeparatedField(
         max_length=255,
         blank=True,
         kind="param",
-        help_text="Comma-separated params this pipe filters tenants by. Blank: the workspace's.",
+        help_text=_("Comma-separated params this pipe filters tenants by. Blank: the workspace's."),
     )
     is_shared = models.BooleanField(
-        "same data for every tenant",
+        _("same data for every tenant"),
         default=False,
-        help_text="Tick only if this chart's data is identical for every tenant: it gets no tenant filter.",
+        help_text=_("Tick only if this chart's data is identical for every tenant: it gets no tenant filter."),
     )
     height = models.PositiveIntegerField(default=320, validators=[MinValueValidator(80), MaxValueValidator(2000)])
     # Tinybird-hosted: parsed from the pasted iframe snippet or URL.
-    embed_host = models.URLField(blank=True, help_text="Tinybird UI origin, parsed from the snippet.")
-    embed_region = models.CharField(max_length=100, blank=True, help_text="Region path, e.g. gcp/europe-west3.")
+    embed_host = models.URLField(blank=True, help_text=_("Tinybird UI origin, parsed from the snippet."))
+    embed_region = models.CharField(max_length=100, blank=True, help_text=_("Region path, e.g. gcp/europe-west3."))
     embed_chart_uuid = models.UUIDField(null=True, blank=True)
     # Panes-rendered.
     chart_type = models.CharField(max_length=10, choices=ChartType.choices, default=ChartType.LINE)
     index_column = models.CharField(max_length=128, blank=True)
     category_columns = fields.CommaSeparatedField(
-        max_length=500, blank=True, kind="column", help_text="Comma-separated columns to plot."
+        max_length=500, blank=True, kind="column", help_text=_("Comma-separated columns to plot.")
     )
-    colors = fields.CommaSeparatedField(max_length=500, blank=True, kind="color", help_text="Comma-separated CSS colours.")
+    colors = fields.CommaSeparatedField(max_length=500, blank=True, kind="color", help_text=_("Comma-separated CSS colours."))
     stacked = models.BooleanField(default=False)
     unit = models.CharField(
         max_length=12,
         blank=True,
         validators=[RegexValidator(r"^(%|[A-Z]{3}|[^\sA-Z0-9<>&\"'][^\s<>&\"']{0,11})$", "A currency code (EUR), % or a short unit (ms, kg).")],
-        help_text="How numbers read: a currency code (EUR, USD), % (the values are percentages already), "
-        "a short unit (ms, kg) written after them, or blank.",
+        help_text=_("How numbers read: a currency code (EUR, USD), % (the values are percentages already), "
+        "a short unit (ms, kg) written after them, or blank."),
     )
     filter_params = fields.CommaSeparatedField(
         max_length=255,
         blank=True,
         kind="param",
-        help_text="Comma-separated pipe params viewers may set from the dashboard's filters "
-        "(e.g. date_from, date_to). Params fixed by tenant rules are never settable.",
+        help_text=_("Comma-separated pipe params viewers may set from the dashboard's filters "
+        "(e.g. date_from, date_to). Params fixed by tenant rules are never settable."),
     )
     refresh_seconds = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(5)], help_text="Redraw every N seconds (wall screens)."
+        null=True, blank=True, validators=[MinValueValidator(5)], help_text=_("Redraw every N seconds (wall screens).")
     )
     # Clicks on the chart's marks (Panes-rendered charts other than KPIs).
     drill_pipe = models.CharField(
-        "drill-through pipe",
+        _("drill-through pipe"),
         max_length=128,
         blank=True,
         validators=[pipe_name_validator],
-        help_text="The pipe whose rows open in a detail table when a viewer clicks a bar, point, slice "
+        help_text=_("The pipe whose rows open in a detail table when a viewer clicks a bar, point, slice "
         "or row: this chart's own pipe name, or another pipe that takes the clicked value as a param. "
-        "Blank: clicking opens nothing.",
+        "Blank: clicking opens nothing."),
     )
     drill_params = fields.CommaSeparatedField(
-        "drill-through params",
+        _("drill-through params"),
         max_length=255,
         blank=True,
         kind="param",
-        help_text="Comma-separated params a click sets, in order: the first gets the clicked mark's "
+        help_text=_("Comma-separated params a click sets, in order: the first gets the clicked mark's "
         "value, each next one the value of that column in the row clicked in the detail table "
-        "(e.g. product, city).",
+        "(e.g. product, city)."),
     )
     cross_filter_param = models.CharField(
-        "cross-filter param",
+        _("cross-filter param"),
         max_length=63,
         blank=True,
         validators=[param_name_validator],
-        help_text="Clicking a mark sets this dashboard filter to the clicked value, and every other "
-        "chart on the page that takes this param is filtered by it (e.g. city). Blank: none.",
+        help_text=_("Clicking a mark sets this dashboard filter to the clicked value, and every other "
+        "chart on the page that takes this param is filtered by it (e.g. city). Blank: none."),
     )
 
     class Meta:
@@ -389,7 +390,7 @@ class TenantFilterRule(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="filter_rules",
-        help_text="Leave blank to apply to every pipe; set to override for this chart's pipe.",
+        help_text=_("Leave blank to apply to every pipe; set to override for this chart's pipe."),
     )
 
     class Meta:
@@ -462,7 +463,7 @@ class IntranetGroupRule(models.Model):
     """Members of an intranet group (asserted by single sign-on) belong to a tenant."""
 
     group = models.CharField(
-        "intranet group", max_length=150, help_text="Group name as the sign-on proxy sends it; case does not matter."
+        _("intranet group"), max_length=150, help_text=_("Group name as the sign-on proxy sends it; case does not matter.")
     )
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="group_rules")
     role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.VIEWER)
@@ -470,7 +471,7 @@ class IntranetGroupRule(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(Lower("group"), "tenant", name="unique_group_rule")]
         ordering = ["group", "tenant__name"]
-        verbose_name = "intranet group rule"
+        verbose_name = _("intranet group rule")
 
     def __str__(self) -> str:
         return f"{self.group} → {self.tenant}"
@@ -497,8 +498,8 @@ class Dashboard(TitleTranslations):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
-    visible_to_all = models.BooleanField("visible to every tenant", default=False)
-    tenants = models.ManyToManyField(Tenant, blank=True, related_name="dashboards", help_text="Who else may see it.")
+    visible_to_all = models.BooleanField(_("visible to every tenant"), default=False)
+    tenants = models.ManyToManyField(Tenant, blank=True, related_name="dashboards", help_text=_("Who else may see it."))
     charts = models.ManyToManyField(Chart, through="DashboardChart", related_name="dashboards")
     # A personal dashboard belongs to one person in one tenant; shared dashboards have neither.
     owner = models.ForeignKey(
@@ -507,18 +508,18 @@ class Dashboard(TitleTranslations):
         blank=True,
         on_delete=models.CASCADE,
         related_name="personal_dashboards",
-        help_text="Set only on a person's own dashboard.",
+        help_text=_("Set only on a person's own dashboard."),
     )
     owner_tenant = models.ForeignKey(
         Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="personal_dashboards"
     )
     refresh_seconds = models.PositiveIntegerField(
-        "refresh every (seconds)",
+        _("refresh every (seconds)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(10)],
-        help_text="For wall screens: every chart refetches its rows this often (at least 10 s), "
-        "paused while the tab is hidden. Blank: no auto-refresh.",
+        help_text=_("For wall screens: every chart refetches its rows this often (at least 10 s), "
+        "paused while the tab is hidden. Blank: no auto-refresh."),
     )
 
     objects = DashboardQuerySet.as_manager()
@@ -556,15 +557,15 @@ class DashboardChart(models.Model):
     chart = models.ForeignKey(Chart, on_delete=models.CASCADE, related_name="tiles")
     position = models.PositiveIntegerField(default=0)
     width = models.PositiveSmallIntegerField(
-        default=6, validators=[MinValueValidator(1), MaxValueValidator(12)], help_text="Columns of 12."
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(12)], help_text=_("Columns of 12.")
     )
     height = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(80), MaxValueValidator(2000)], help_text="Blank: the chart's."
+        null=True, blank=True, validators=[MinValueValidator(80), MaxValueValidator(2000)], help_text=_("Blank: the chart's.")
     )
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = "dashboard chart"
+        verbose_name = _("dashboard chart")
 
     def __str__(self) -> str:
         return f"{self.dashboard} #{self.position}: {self.chart}"
@@ -588,7 +589,7 @@ class TokenGrant(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.SET_NULL, null=True, related_name="token_grants")
     dashboard = models.ForeignKey(Dashboard, on_delete=models.SET_NULL, null=True, blank=True, related_name="token_grants")
     payload = models.JSONField()
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the token, to match logs.")
+    fingerprint = models.CharField(max_length=64, help_text=_("SHA-256 of the token, to match logs."))
     issued_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -619,19 +620,19 @@ class PersonSettings(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="panes_settings")
     language = models.CharField(
-        max_length=10, blank=True, choices=settings.LANGUAGES, help_text="Blank: the browser's language."
+        max_length=10, blank=True, choices=settings.LANGUAGES, help_text=_("Blank: the browser's language.")
     )
     time_zone = models.CharField(
-        "time zone",
+        _("time zone"),
         max_length=64,
         blank=True,
         validators=[validate_time_zone],
-        help_text="Blank: the organisation's time zone.",
+        help_text=_("Blank: the organisation's time zone."),
     )
 
     class Meta:
-        verbose_name = "person's settings"
-        verbose_name_plural = "people's settings"
+        verbose_name = _("person's settings")
+        verbose_name_plural = _("people's settings")
 
     def __str__(self) -> str:
         return f"settings of {self.user}"
@@ -659,22 +660,22 @@ class ReportSubscription(models.Model):
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="report_subscriptions")
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
     weekday = models.PositiveSmallIntegerField(
-        default=0, validators=[MaxValueValidator(6)], help_text="Weekly: 0 is Monday, 6 Sunday."
+        default=0, validators=[MaxValueValidator(6)], help_text=_("Weekly: 0 is Monday, 6 Sunday.")
     )
     day_of_month = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(28)], help_text="Monthly: 1 to 28."
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(28)], help_text=_("Monthly: 1 to 28.")
     )
-    send_time = models.TimeField(help_text="In the person's time zone.")
+    send_time = models.TimeField(help_text=_("In the person's time zone."))
     filters = models.JSONField(
-        default=dict, blank=True, help_text="The dashboard's query: filter values, period and comparison."
+        default=dict, blank=True, help_text=_("The dashboard's query: filter values, period and comparison.")
     )
-    include_csv = models.BooleanField("attach a CSV per chart", default=False)
-    is_active = models.BooleanField("active", default=True)
+    include_csv = models.BooleanField(_("attach a CSV per chart"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
     paused_reason = models.CharField(
-        max_length=300, blank=True, help_text="Why sending stopped, when Panes paused it (e.g. membership gone)."
+        max_length=300, blank=True, help_text=_("Why sending stopped, when Panes paused it (e.g. membership gone).")
     )
     next_run_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="The next time it is due (UTC); set by send_reports."
+        null=True, blank=True, db_index=True, help_text=_("The next time it is due (UTC); set by send_reports.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -682,7 +683,7 @@ class ReportSubscription(models.Model):
 
     class Meta:
         ordering = ["dashboard__title", "id"]
-        verbose_name = "report subscription"
+        verbose_name = _("report subscription")
 
     def __str__(self) -> str:
         return f"{self.dashboard} to {self.user} ({self.get_frequency_display()})"
@@ -699,20 +700,20 @@ class ReportDelivery(models.Model):
         SKIPPED = "skipped", "Skipped"
 
     subscription = models.ForeignKey(ReportSubscription, on_delete=models.CASCADE, related_name="deliveries")
-    scheduled_for = models.DateTimeField(help_text="The slot this send is for (UTC).")
+    scheduled_for = models.DateTimeField(help_text=_("The slot this send is for (UTC)."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claimed_until = models.DateTimeField(
-        null=True, blank=True, help_text="A run working on it holds it until then; another run leaves it alone."
+        null=True, blank=True, help_text=_("A run working on it holds it until then; another run leaves it alone.")
     )
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-scheduled_for", "-id"]
-        verbose_name = "report delivery"
-        verbose_name_plural = "report deliveries"
+        verbose_name = _("report delivery")
+        verbose_name_plural = _("report deliveries")
         constraints = [
             models.UniqueConstraint(fields=["subscription", "scheduled_for"], name="unique_delivery_slot")
         ]
