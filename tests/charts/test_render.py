@@ -208,3 +208,22 @@ def test_a_render_leaves_the_callers_thread_free_for_the_orm_and_deletes_its_ses
     assert drawn.filename_stem == "sales-overview"  # the chart takes no dates: none offered
     [tile] = drawn.charts
     assert (tile.chart_id, tile.state, tile.png, tile.csv) == (chart.pk, "unconfigured", None, "")
+
+
+def test_a_drawn_tile_carries_its_csv_in_its_image_and_is_named_after_its_chart(workspace) -> None:
+    chart = make_chart(workspace, "Revenue by city", "sales_by_city")
+    chart.title_translations = {"de": "Umsatz nach Stadt"}
+    facts = render.PrintFacts("Verkauf", "sales-2026-11-01-2026-11-30", "", [], "2026-11-01", "2026-11-30")
+    export = {"state": "ready", "csv": "city,revenue\r\nBerlin,1\r\n", "csvName": "umsatz.csv", "rows": [{}]}
+    tile = {"chart": chart.pk, "state": "ready", "png": tiny_png(), "export": export}
+    drawn = render._chart_render(tile, {chart.pk: chart}, "de", facts)
+    assert (drawn.title, drawn.state, drawn.csv_name) == ("Umsatz nach Stadt", "ready", "umsatz.csv")
+    assert drawn.png_name == "umsatz-nach-stadt-2026-11-01-2026-11-30.png"
+    assert render.png_texts(drawn.png) == {"Description": "city,revenue\r\nBerlin,1\r\n"}
+
+
+def test_a_placeholder_tile_has_no_image_and_no_csv(workspace) -> None:
+    chart = make_chart(workspace, "Regional", "regional")
+    facts = render.PrintFacts("Sales", "sales", "", [])
+    drawn = render._chart_render({"chart": chart.pk, "state": "unconfigured", "png": None, "export": None}, {chart.pk: chart}, "en", facts)
+    assert (drawn.png, drawn.csv, drawn.csv_name, drawn.state) == (None, "", "", "unconfigured")
