@@ -541,6 +541,12 @@ def _draw_page(page: Any, job: _Job) -> _Drawn:
     return drawn
 
 
+# A Panes frame's state and whether it is about to fetch again; "" before frame.js has run.
+SETTLING = """() => {
+  const found = document.body && window.panesExport ? window.panesExport() : null;
+  return found ? [found.state, Boolean(found.retrying)] : ['', false];
+}"""
+
 # In each Panes frame once it has settled: hide its buttons (the image is the chart) and read
 # what it drew.
 MARK_AND_EXPORT = """() => {
@@ -561,10 +567,11 @@ def _wait_for_frames(page: Any, found: list[dict], deadline: float) -> None:
             state = ""
             if frame is not None and frame.url not in ("", "about:blank"):
                 try:
-                    state = frame.evaluate("() => (document.body && window.panesExport ? document.body.dataset.state : '')")
+                    state, retrying = frame.evaluate(SETTLING)
                 except Exception:  # navigating: ask again
-                    state = ""
-            if state and state != "loading":
+                    state, retrying = "", False
+            # A failed fetch that is tried again is not the chart's last word.
+            if state and state != "loading" and not (state == "error" and retrying):
                 item["state"] = state
             else:
                 still.append(item)

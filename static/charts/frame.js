@@ -410,12 +410,14 @@ function download() {
 }
 
 /* What the server's export renderer (charts/render.py) reads once the frame has settled: the
- * state, the same CSV as "Download CSV" and the rows drawn. */
+ * state, the same CSV as "Download CSV" and the rows drawn; `retrying` while a failed fetch is
+ * to be tried again (an export waits for it). */
 window.panesExport = () => {
   const state = body.dataset.state;
-  if (state === "loading") return { state };
+  const retrying = Boolean(transport.retrying);
+  if (state === "loading") return { state, retrying };
   const file = csvFile();
-  return { state, csv: file ? file.text : "", csvName: file ? file.name : "", rows: lastDraw ? lastDraw.rows : [] };
+  return { state, retrying, csv: file ? file.text : "", csvName: file ? file.name : "", rows: lastDraw ? lastDraw.rows : [] };
 };
 
 /* The PNG download: this chart's tile as the server draws it (charts/export_views.py), offered on a
