@@ -82,6 +82,24 @@ def shown_width(png: bytes | None, scale: int) -> int:
     return max(1, min(CONTENT_WIDTH, int.from_bytes(png[16:20], "big") // max(scale, 1)))
 
 
+GAP = 12  # pixels between pictures side by side
+
+
+def rows_of(charts: list[_Chart]) -> list[list[_Chart]]:
+    """The charts in rows as the email shows them: pictures side by side while they fit the
+    column (two KPI tiles share a row, as on the page), a placeholder on a row of its own."""
+    rows: list[list[_Chart]] = []
+    used = CONTENT_WIDTH + 1  # no open row yet
+    for chart in charts:
+        if chart.content_id and rows and rows[-1][-1].content_id and used + GAP + chart.width <= CONTENT_WIDTH:
+            rows[-1].append(chart)
+            used += GAP + chart.width
+        else:
+            rows.append([chart])
+            used = chart.width if chart.content_id else CONTENT_WIDTH + 1
+    return rows
+
+
 def _content_id(position: int, chart: ChartRender) -> str:
     return f"chart-{position}-{chart.chart_id}@panes"
 
@@ -122,6 +140,7 @@ def compose(
             "tenant": audience.tenant,
             "person": audience.user.get_full_name() or audience.user.get_username(),
             "charts": charts,
+            "rows": rows_of(charts),
             "schedule": schedules.describe(reports.schedule_of(subscription, audience.time_zone)),
             "time_zone": audience.time_zone,
             "dashboard_url": site_link(

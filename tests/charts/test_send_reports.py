@@ -179,6 +179,14 @@ def test_a_pictures_width_is_its_width_on_the_page(alice, acme, board):
     assert shown_width(b"not a png", 2) == CONTENT_WIDTH
 
 
+def test_small_pictures_share_a_row_and_placeholders_have_their_own():
+    from charts.report_email import _Chart, rows_of
+
+    kpi, kpi2, wide = _Chart("A", "a@p", "", 300), _Chart("B", "b@p", "", 300), _Chart("C", "c@p", "", 632)
+    gap = _Chart("D", "", "Not configured for your organisation")
+    assert rows_of([kpi, kpi2, wide, gap, kpi, kpi2, kpi]) == [[kpi, kpi2], [wide], [gap], [kpi, kpi2], [kpi]]
+
+
 def test_a_second_run_sends_nothing_twice(alice, acme, board):
     subscription = subscribe(alice, acme, board)
     run()
