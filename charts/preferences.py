@@ -65,7 +65,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 user_id=cast(int, request.user.pk), defaults={"language": chosen.language, "time_zone": chosen.time_zone}
             )
             request.session[locale.SESSION_KEY] = chosen.as_session()
-            # The redirect itself, like every page after it, speaks the new language.
+            # The rest of this request in the new language too (later pages read the session).
             browser = translation.get_language_from_request(request)
             translation.activate(locale.language(chosen, browser))
             return redirect(f"{reverse('charts:preferences')}?saved=1")
