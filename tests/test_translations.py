@@ -29,7 +29,8 @@ DOMAINS = ("django", "djangojs")
 
 # Brand names and symbols that read the same in every language.
 ALLOWED = {"Panes", "CSV", "PNG", "PDF", "×", "›", "Tinybird", "ECharts"}
-ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
+ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "data-confirm"}  # data-confirm: a confirm() question
+BUTTON_INPUTS = {"submit", "button", "reset"}  # whose value is their label
 LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -63,8 +64,11 @@ class _TextFinder(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._raw += 1
+        readable = set(ATTRIBUTES)
+        if tag == "input" and dict(attrs).get("type") in BUTTON_INPUTS:
+            readable.add("value")
         for name, value in attrs:
-            if name in ATTRIBUTES and value and _has_words(_PLACEHOLDER.sub(" ", value)):
+            if name in readable and value and _has_words(_PLACEHOLDER.sub(" ", value)):
                 self.found.append((self.getpos()[0], f'{name}="{value}"'))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -129,13 +133,14 @@ def template_files() -> list[Path]:
 def test_the_scanner_finds_unmarked_text_and_attributes() -> None:
     found = scan(
         '<p>Hello {{ name }}</p>\n<button title="Close it" aria-label="{{ label }}">{{ x }}</button>\n'
-        '<input placeholder="Search">',
+        '<input placeholder="Search"><input type="submit" value="Go"><input name="q" value="kept">',
         "snippet.html",
     )
     assert [str(f) for f in found] == [
         "snippet.html:1: 'Hello \\ue000'",
         "snippet.html:2: 'title=\"Close it\"'",
         "snippet.html:3: 'placeholder=\"Search\"'",
+        "snippet.html:3: 'value=\"Go\"'",
     ]
 
 
