@@ -8,6 +8,8 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Chart, Tenant, TenantFilterRule, Workspace, coerce_rule_value
 from .snippets import SnippetError, parse_chart_snippet, redact_tokens
@@ -31,21 +33,23 @@ class ChartAdminForm(TitleTranslationsForm):
     """
 
     snippet = forms.CharField(
-        label="Tinybird snippet or URL",
+        label=gettext_lazy("Tinybird snippet or URL"),
         required=False,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80, "spellcheck": "false", "autocomplete": "off"}),
-        help_text="For Tinybird-hosted charts: in Tinybird, open the chart's code view (&lt;&gt;), choose the "
-        "iframe example and paste it here (or only its URL). Any token in it is ignored. Leave blank to keep "
-        "the chart it points at now.",
+        help_text=gettext_lazy(
+            "For Tinybird-hosted charts: in Tinybird, open the chart's code view (&lt;&gt;), choose the "
+            "iframe example and paste it here (or only its URL). Any token in it is ignored. Leave blank to keep "
+            "the chart it points at now."
+        ),
     )
 
     preview_tenant = forms.ModelChoiceField(
         queryset=Tenant.objects.filter(is_active=True).order_by("name"),
         required=False,
-        empty_label="the first tenant it is configured for",
-        label="Preview as",
-        help_text="The tenant whose rows the preview draws and whose columns are checked; not saved.",
+        empty_label=gettext_lazy("the first tenant it is configured for"),
+        label=gettext_lazy("Preview as"),
+        help_text=gettext_lazy("The tenant whose rows the preview draws and whose columns are checked; not saved."),
     )
 
     # Set by the admin (ChartAdmin.get_form, as a staticmethod): reads the pipe's columns as ``preview_tenant`` (or
@@ -64,7 +68,7 @@ class ChartAdminForm(TitleTranslationsForm):
             # A pasted snippet names the pipe; the field is then only needed for Panes charts.
             self.fields["pipe_name"].required = False
             self.fields["pipe_name"].help_text = (
-                "Chosen from the workspace's pipes; filled in from the snippet for Tinybird-hosted charts."
+                _("Chosen from the workspace's pipes; filled in from the snippet for Tinybird-hosted charts.")
             )
         if "workspace" in self.fields and not self.is_bound and self.instance.pk is None and "workspace" not in self.initial:
             only = list(Workspace.objects.values_list("pk", flat=True)[:2])
@@ -89,7 +93,7 @@ class ChartAdminForm(TitleTranslationsForm):
         kind = cleaned.get("kind")
         if parsed is not None:
             if kind != Chart.Kind.TINYBIRD:
-                self.add_error("snippet", "A snippet is only for Tinybird-hosted charts; set the kind to Tinybird.")
+                self.add_error("snippet", _("A snippet is only for Tinybird-hosted charts; set the kind to Tinybird."))
                 return cleaned
             self.instance.embed_host = parsed.host
             self.instance.embed_region = parsed.region
@@ -98,21 +102,21 @@ class ChartAdminForm(TitleTranslationsForm):
             if pipe_name and pipe_name != parsed.pipe_name:
                 self.add_error(
                     "pipe_name",
-                    f"The snippet is a chart of pipe {parsed.pipe_name!r}, not {pipe_name!r}. "
-                    "Clear this field to take the snippet's.",
+                    _("The snippet is a chart of pipe %(snippet)s, not %(pipe)s. Clear this field to take the snippet's.")
+                    % {"snippet": repr(parsed.pipe_name), "pipe": repr(pipe_name)},
                 )
                 return cleaned
             cleaned["pipe_name"] = parsed.pipe_name
         elif kind == Chart.Kind.TINYBIRD and not self.instance.embed_chart_uuid and "snippet" not in self.errors:
-            self.add_error("snippet", "A Tinybird-hosted chart needs its iframe snippet or URL.")
+            self.add_error("snippet", _("A Tinybird-hosted chart needs its iframe snippet or URL."))
         if not cleaned.get("pipe_name") and "pipe_name" not in self.errors and "snippet" not in self.errors:
-            self.add_error("pipe_name", "Name the pipe this chart reads.")
+            self.add_error("pipe_name", _("Name the pipe this chart reads."))
         workspace = cleaned.get("workspace")
         if kind == Chart.Kind.TINYBIRD and workspace is not None and workspace.is_builtin:
             self.add_error(
                 "workspace",
-                "A Tinybird-hosted chart needs a Tinybird workspace (one with an API host); "
-                f"{workspace.name!r} is Panes' built-in host.",
+                _("A Tinybird-hosted chart needs a Tinybird workspace (one with an API host); %(name)s is Panes' built-in host.")
+                % {"name": repr(workspace.name)},
             )
         if kind == Chart.Kind.PANES and not self.errors and self.column_reader is not None:
             self._check_columns(cleaned)
@@ -131,21 +135,26 @@ class ChartAdminForm(TitleTranslationsForm):
         assert self.column_reader is not None
         answer = self.column_reader(chart, cleaned.get("preview_tenant"))
         if answer.pipe_missing:
-            self.add_error("pipe_name", f"The workspace has no pipe {chart.pipe_name!r} ({answer.reason}).")
+            self.add_error(
+                "pipe_name", _("The workspace has no pipe %(pipe)s (%(reason)s).") % {"pipe": repr(chart.pipe_name), "reason": answer.reason}
+            )
             return
         if answer.columns is None:
             self.columns_unchecked = answer.reason
             return
         names = [name for name, _type in answer.columns]
-        listed = ", ".join(names) or "none"
+        listed = ", ".join(names) or _("none")
         index = cleaned.get("index_column")
         if index and index not in names:
-            self.add_error("index_column", f"The pipe has no column {index!r}; its columns: {listed}.")
+            self.add_error(
+                "index_column", _("The pipe has no column %(names)s; its columns: %(columns)s.") % {"names": repr(index), "columns": listed}
+            )
         unknown = [c for c in cleaned.get("category_columns") or () if c not in names]
         if unknown:
             self.add_error(
                 "category_columns",
-                f"The pipe has no column {', '.join(map(repr, unknown))}; its columns: {listed}.",
+                _("The pipe has no column %(names)s; its columns: %(columns)s.")
+                % {"names": ", ".join(map(repr, unknown)), "columns": listed},
             )
 
     def full_clean(self) -> None:
