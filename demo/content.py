@@ -42,6 +42,23 @@ CHARTS: list[tuple[str, str, str, str, str, str, dict[str, Any]]] = [
     ("catalogue", "Product catalogue", "product_catalogue", "table", "product", "cities", {"shared": True}),
 ]
 
+# The charts' and dashboards' titles in the other languages (the admin's "Title (Deutsch)" fields).
+TITLES: dict[str, dict[str, str]] = {
+    "revenue_by_day": {"de": "Umsatz pro Tag", "pl": "Przychód dziennie"},
+    "orders_by_day": {"de": "Bestellungen pro Tag", "pl": "Zamówienia dziennie"},
+    "revenue_by_city": {"de": "Umsatz nach Stadt", "pl": "Przychód według miast"},
+    "top_products": {"de": "Top-Produkte", "pl": "Najlepsze produkty"},
+    "city_share": {"de": "Umsatzanteil nach Stadt", "pl": "Udział miast w przychodzie"},
+    "product_mix": {"de": "Bestellungen nach Produkt", "pl": "Zamówienia według produktów"},
+    "total_revenue": {"de": "Gesamtumsatz", "pl": "Przychód łącznie"},
+    "total_orders": {"de": "Bestellungen", "pl": "Zamówienia"},
+    "city_table": {"de": "Städte", "pl": "Miasta"},
+    "monthly_mix": {"de": "Monatsumsatz nach Produkt", "pl": "Przychód miesięczny według produktów"},
+    "catalogue": {"de": "Produktkatalog", "pl": "Katalog produktów"},
+    "sales-overview": {"de": "Verkaufsübersicht", "pl": "Przegląd sprzedaży"},
+    "acme-operations": {"de": "Acme-Betrieb", "pl": "Operacje Acme"},
+}
+
 # Viewer-settable params of every chart on a pipe: the dashboard's date range, and the city
 # cross-filter where the pipe takes it.
 FILTER_PARAMS = {
@@ -84,6 +101,9 @@ TENANTS = [("acme", "Acme", "acme"), ("globex", "Globex", "globex"), ("initech",
 
 # Brand palettes for Panes-rendered charts that set no colours of their own (blank: Panes' own).
 BRAND_COLORS = {"globex": "#0f766e,#0ea5e9,#f59e0b,#84cc16,#e11d48,#6366f1,#14b8a6,#a16207"}
+
+# Where report emails go: a reserved domain, nothing is ever delivered there.
+EMAIL_DOMAIN = "example.org"
 
 # username -> tenant slugs
 USERS = {"alice": ["acme"], "bob": ["globex"], "carol": ["acme", "globex"], "dave": ["initech"]}

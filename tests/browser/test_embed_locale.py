@@ -11,7 +11,7 @@ from tests.support.browser import StaticSite
 
 from .conftest import login, screenshot
 from .test_demo_isolation import FRAME_READY_MS
-from .test_languages import euros, spaces_alike
+from .test_languages import euros, spaces_alike, title
 
 INTRANET = """<!doctype html><html lang="en"><head><title>Intranet</title></head><body>
 <h1>Company intranet</h1>
@@ -63,7 +63,7 @@ def test_data_locale_and_set_locale_choose_the_embeds_language(context, panes, i
         german = embed_of(page, "de")
         assert german.evaluate("document.documentElement.lang") == "de"
         march = panes.sql(REVENUE_SQL, ("acme", "2026-03-01", "2026-03-31"))[0][0]
-        assert kpi_text(german, "Total revenue") == euros(march, "de", decimals=0)
+        assert kpi_text(german, title("total_revenue", "de")) == euros(march, "de", decimals=0)
 
         page.evaluate("board.setFilters({date_from: '2026-04-01', date_to: '2026-04-30'})")
         assert wait_event(page, "filters-changed", 1)["filters"] == {"date_from": "2026-04-01", "date_to": "2026-04-30"}
@@ -77,7 +77,7 @@ def test_data_locale_and_set_locale_choose_the_embeds_language(context, panes, i
         assert query["locale"] == ["pl"] and query["date_from"] == ["2026-04-01"]
         assert polish.evaluate("document.documentElement.lang") == "pl"
         april = panes.sql(REVENUE_SQL, ("acme", "2026-04-01", "2026-04-30"))[0][0]
-        assert kpi_text(polish, "Total revenue") == euros(april, "pl", decimals=0)
+        assert kpi_text(polish, title("total_revenue", "pl")) == euros(april, "pl", decimals=0)
         # Its chart frames were asked for in Polish too.
         assert all("locale=pl" in frame.url for frame in polish.child_frames if "/frame/" in frame.url)
         page.wait_for_timeout(1500)  # ECharts' entry animation, for a screenshot a person can read

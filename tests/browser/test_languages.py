@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.utils import translation
 
+from demo import content
+
 from .conftest import login, screenshot
 from .test_demo_isolation import FRAME_READY_MS, accessible_rows, chart_frames
 
@@ -61,6 +63,12 @@ def spaces_alike(text: str) -> str:
     return text.replace("\u202f", "\u00a0")
 
 
+def title(key: str, language: str) -> str:
+    """A demo chart's title in ``language``: the demo gives each one in German and Polish too."""
+    english = next(chart[1] for chart in content.CHARTS if chart[0] == key)
+    return content.TITLES.get(key, {}).get(language, english)
+
+
 def in_language(language: str, msgid: str) -> str:
     with translation.override(language):
         return translation.gettext(msgid)
@@ -81,26 +89,26 @@ def assert_figures_in(frames: dict, panes, language: str) -> None:
         assert frame.evaluate("JSON.parse(document.getElementById('panes-chart-config').textContent).locale") == language
 
     revenue = panes.sql(REVENUE_SQL, ("acme",))[0][0]
-    kpi = spaces_alike(frames["Total revenue"].locator(".frame__kpi-value").inner_text())
+    kpi = spaces_alike(frames[title("total_revenue", language)].locator(".frame__kpi-value").inner_text())
     assert kpi == euros(revenue, language, decimals=0)
     assert not re.search(r"\d \d", kpi)  # never a breakable space inside a number
 
     expected = [[product, euros(amount, language), number(count, language)] for product, amount, count in panes.sql(TOP_PRODUCTS_SQL, ("acme",))]
-    shown = [[spaces_alike(cell) for cell in row] for row in accessible_rows(frames["Top products"])]
+    shown = [[spaces_alike(cell) for cell in row] for row in accessible_rows(frames[title("top_products", language)])]
     assert shown == expected
 
     first, last = panes.sql(DAYS_SQL, ("acme",))[0]
-    axis = frames["Revenue by day"].evaluate(
+    axis = frames[title("revenue_by_day", language)].evaluate(
         "() => echarts.getInstanceByDom(document.getElementById('panes-chart')).getOption().xAxis[0].data"
     )
     assert axis[0] == day(first, language) and axis[-1] == day(last, language)
 
     # The chart's accessible name comes from the scripts' catalogue.
-    name = frames["Top products"].locator("#panes-chart").get_attribute("aria-label")
+    name = frames[title("top_products", language)].locator("#panes-chart").get_attribute("aria-label")
     n = len(expected)
     polish = "wiersz" if n == 1 else "wiersze" if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else "wierszy"
     rows = {"en": f"{n} rows of Revenue", "de": f"{n} Zeilen mit Revenue", "pl": f"{n} {polish}: Revenue"}[language]
-    assert name.startswith(f"Top products: {rows}")
+    assert name.startswith(f"{title('top_products', language)}: {rows}")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +133,7 @@ def dashboard(browser, panes, signed_in: dict, browser_locale: str, query: str =
 def assert_kpi_in(page, panes, language: str) -> None:
     """The lighter check of a page whose every figure the tests above already read: the revenue
     KPI as ``language`` writes it (without waiting for the other charts)."""
-    frame = page.frame_locator(".tile[aria-label='Total revenue'] iframe")
+    frame = page.frame_locator(f".tile[aria-label='{title('total_revenue', language)}'] iframe")
     frame.locator("body[data-state=ready]").wait_for(timeout=FRAME_READY_MS)
     revenue = panes.sql(REVENUE_SQL, ("acme",))[0][0]
     assert spaces_alike(frame.locator(".frame__kpi-value").inner_text()) == euros(revenue, language, decimals=0)

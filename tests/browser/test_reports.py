@@ -24,10 +24,12 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from django.utils.text import slugify
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from charts.render import png_texts
+from demo import content
 from tests.support.liveserver import ROOT, free_port
 
 from .conftest import OUTPUT, PanesServer, login, start_server, stop_server
@@ -248,8 +250,9 @@ def test_each_person_gets_their_own_tenants_report(server, mailbox, context, bro
         assert shown == set(images(message)), name
         assert attachments(message, ".pdf"), name
         assert message["List-Unsubscribe"] and message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        # "<dashboard title> — <period>", the period as the reader's language writes it.
-        assert re.fullmatch(r"Sales overview — \S.* 2026 – \S.* 2026", " ".join(str(message["Subject"]).split()))
+        # "<dashboard title> — <period>", both in the reader's language (carol reads German).
+        board = content.TITLES["sales-overview"]["de"] if name == "carol" else "Sales overview"
+        assert re.fullmatch(re.escape(board) + r" — \S.* 2026 – \S.* 2026", " ".join(str(message["Subject"]).split()))
 
     acme_orders, globex_orders = (server.sql(ORDERS_SQL, (t,))[0][0] for t in ("acme", "globex"))
     assert acme_orders != globex_orders
@@ -267,9 +270,13 @@ def test_each_person_gets_their_own_tenants_report(server, mailbox, context, bro
         # The CSVs attached: the Orders figure and the orders per product are the tenant's own.
         csvs = {n: data.decode("utf-8-sig") for n, data in attachments(message, ".csv").items()}
         assert csvs, name
-        product_csv = next(text for n, text in csvs.items() if n.startswith("orders-by-product"))
+        # Named after the charts' titles in the reader's language.
+        product_name, kpi_name = (
+            slugify(content.TITLES[key]["de"] if name == "carol" else english) for key, english in (("product_mix", "Orders by product"), ("total_orders", "Orders"))
+        )
+        product_csv = next(text for n, text in csvs.items() if n.startswith(product_name + "-"))
         assert figures(csv_rows(product_csv), "product", "orders") == by_tenant[own]
-        kpi_csv = next(text for n, text in csvs.items() if n.startswith("orders-"))
+        kpi_csv = next(text for n, text in csvs.items() if n.startswith(kpi_name + "-2"))
         assert str(mine) in kpi_csv and str(theirs) not in kpi_csv
         # The images say what they show (their Description is the CSV of the drawn rows): same.
         descriptions = [png_texts(png).get("Description", "") for png in images(message).values()]

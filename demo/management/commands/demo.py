@@ -124,6 +124,7 @@ class Command(BaseCommand):
                     "cross_filter_param": extra.get("cross_filter", ""),
                     "drill_pipe": extra["drill"][0] if "drill" in extra else "",
                     "drill_params": extra["drill"][1] if "drill" in extra else "",
+                    "title_translations": content.TITLES.get(key, {}),
                 },
             )
             charts[key] = chart
@@ -145,7 +146,13 @@ class Command(BaseCommand):
     def _dashboards(self, charts: dict[str, Chart], tenants: dict[str, Tenant]) -> None:
         for slug, title, description, visible_to_all, tenant_slugs, tiles in content.DASHBOARDS:
             dashboard, _ = Dashboard.objects.update_or_create(
-                slug=slug, defaults={"title": title, "description": description, "visible_to_all": visible_to_all}
+                slug=slug,
+                defaults={
+                    "title": title,
+                    "description": description,
+                    "visible_to_all": visible_to_all,
+                    "title_translations": content.TITLES.get(slug, {}),
+                },
             )
             dashboard.tenants.set([tenants[s] for s in tenant_slugs])
             dashboard.tiles.all().delete()
@@ -158,7 +165,10 @@ class Command(BaseCommand):
     def _users(self, tenants: dict[str, Tenant]) -> None:
         User = get_user_model()
         for username, slugs in content.USERS.items():
-            user, created = User.objects.get_or_create(username=username, defaults={"first_name": username.title()})
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": username.title(), "email": f"{username}@{content.EMAIL_DOMAIN}"},
+            )
             if created:
                 user.set_password(content.DEMO_PASSWORD)
                 user.save()
