@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from . import locale, pages, render as renderer, tenancy, themes
@@ -87,7 +88,7 @@ def _failed(request: HttpRequest, board: Dashboard, what: str, error: renderer.R
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

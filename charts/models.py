@@ -39,12 +39,13 @@ def validate_param_list(text: str) -> None:
 
 
 @cache
-def _time_zones() -> frozenset[str]:
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone name this machine knows: the one list a stored or chosen zone must be in."""
     return frozenset(zoneinfo.available_timezones())
 
 
 def validate_time_zone(name: str) -> None:
-    if name and name not in _time_zones():
+    if name and name not in time_zones():
         raise ValidationError(f"{name!r} is not a time zone name such as Europe/Warsaw or America/New_York.")
 
 

@@ -5,7 +5,6 @@ what every later page reads, so the next page speaks the chosen language without
 """
 from __future__ import annotations
 
-import zoneinfo
 from functools import cache
 from typing import cast
 
@@ -20,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import locale, tenancy
-from .models import PersonSettings
+from .models import PersonSettings, time_zones
 
 
 @cache
 def time_zone_names() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
+    return tuple(sorted(time_zones()))
 
 
 class PreferencesForm(forms.Form):
