@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import liveserver
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.liveserver import PASSWORD, ROOT, free_port
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, ReservedPort
+from tests.support.liveserver import PASSWORD, ROOT
 
 OUTPUT = ROOT / "test-output"
 DEMO_ROWS = 20_000
@@ -45,9 +45,12 @@ def stop_server(server: PanesServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def intranet_ports() -> tuple[int, int]:
+def intranet_ports() -> Iterator[tuple[int, int]]:
     """(allowed, forbidden): two intranet origins; only the first may frame the embed view."""
-    return free_port(), free_port()
+    allowed, forbidden = ReservedPort(), ReservedPort()
+    yield allowed, forbidden
+    allowed.release()
+    forbidden.release()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import liveserver
-from tests.support.browser import StaticSite
+from tests.support.browser import ReservedPort, StaticSite, http_server
 from tests.support.liveserver import free_port
 
 from .conftest import PanesServer, login, screenshot
@@ -72,8 +72,12 @@ INTRANET = """<!doctype html><html><head><title>Intranet</title></head><body>
 
 
 @pytest.fixture(scope="module")
-def ports() -> dict[str, int]:
-    return {"intranet": free_port(), "frames": free_port(), "refused": free_port()}
+def ports() -> Iterator[dict[str, int]]:
+    # "refused" must refuse connections, so nothing listens on it: a port only looked up as free
+    intranet, frames = ReservedPort(), ReservedPort()
+    yield {"intranet": intranet, "frames": frames, "refused": free_port()}
+    intranet.release()
+    frames.release()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +121,7 @@ class _ChartHost(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def frames_site(ports) -> Iterator[ThreadingHTTPServer]:
-    site = ThreadingHTTPServer(("127.0.0.1", ports["frames"]), _ChartHost)
+    site = http_server(ports["frames"], _ChartHost)
     site.daemon_threads = True
     thread = threading.Thread(target=site.serve_forever, daemon=True)
     thread.start()

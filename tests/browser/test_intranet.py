@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.browser import StaticSite
+from tests.support.browser import ReservedPort, StaticSite
 
-from .conftest import PanesServer, free_port, screenshot, start_server, stop_server
+from .conftest import PanesServer, screenshot, start_server, stop_server
 from .sso_proxy import SsoProxy, intranet_only
 from .test_demo_isolation import ORDERS_SQL, kpi_value
 
@@ -67,8 +67,10 @@ PAGE = """<!doctype html>
 
 
 @pytest.fixture(scope="module")
-def intranet_port() -> int:
-    return free_port()
+def intranet_port() -> Iterator[int]:
+    port = ReservedPort()
+    yield port
+    port.release()
 
 
 @pytest.fixture(scope="module")
