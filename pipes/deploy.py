@@ -141,6 +141,9 @@ def run_with_progress(
             continue
         read, total = int(rows[0]["done"]), int(rows[0]["total"])
         elapsed = time.monotonic() - started
+        if not total:  # ClickHouse has not estimated it yet (or cannot, for some sources)
+            out(f"    {label}: {read:,} rows read ({elapsed:.0f}s, total not known yet)")
+            continue
         eta = f"eta {elapsed * (total - read) / read:.0f}s" if read and total >= read else "eta ?"
         out(f"    {label}: {read:,}/{total:,} rows read ({elapsed:.0f}s, {eta})")
     thread.join()
