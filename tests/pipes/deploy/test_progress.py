@@ -54,16 +54,16 @@ class _SlowStatement:
         assert self.finished.wait(10)
 
     def query(self, sql: str, parameters: dict | None = None) -> SimpleNamespace:
-        row = self.polls.pop(0)
-        if not self.polls:
-            self.finished.set()
-        return SimpleNamespace(data=[row])
+        if len(self.polls) > 1:
+            return SimpleNamespace(data=[self.polls.pop(0)])
+        self.finished.set()
+        return SimpleNamespace(data=self.polls)  # the last row, until the statement's thread ends
 
 
 def test_a_total_not_yet_estimated_is_said_not_divided_by() -> None:
     lines: list[str] = []
     run_with_progress(_SlowStatement(), "INSERT INTO t SELECT 1", lines.append, "copy", every=0.01)  # type: ignore[arg-type]
-    assert len(lines) == 3
+    assert len(lines) >= 3  # more when the statement's thread wakes late
     assert lines[0].startswith("    copy: 0 rows read (") and lines[0].endswith("s, total not known yet)")
     assert lines[1].startswith("    copy: 5,000/20,000 rows read (") and ", eta " in lines[1]
     assert lines[2].startswith("    copy: 20,000/20,000 rows read (") and lines[2].endswith(", eta 0s)")
