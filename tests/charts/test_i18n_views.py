@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from charts import locale
+from charts.i18n_views import catalogue_url, catalogue_version
 from charts.models import PersonSettings
 from tests.charts.builders import KNOWN_KEY, make_chart, make_dashboard
 from tests.charts.test_frame_view import config_of
@@ -64,11 +65,35 @@ def test_other_languages_are_404(client, db, lang) -> None:
 
 
 def test_the_catalogue_is_cacheable_and_reads_no_session(alice_client) -> None:
-    response = catalogue(alice_client, "de")
-    assert "public" in response["Cache-Control"] and "max-age=86400" in response["Cache-Control"]
+    response = alice_client.get(catalogue_url("de"))
+    assert response.status_code == 200
+    assert set(response["Cache-Control"].split(", ")) == {"public", "max-age=31536000", "immutable"}
     assert "Cookie" not in response.get("Vary", "")
     assert response["Content-Language"] == "de"
     assert not response.cookies
+
+
+@pytest.mark.parametrize("query", ["", "?v=", "?v=0123456789ab"])
+def test_a_catalogue_without_the_current_version_is_kept_an_hour(client, db, query) -> None:
+    # A page from before a deploy asks for an older version: it gets the current catalogue,
+    # which browsers must not keep long under that address.
+    response = client.get(reverse("charts:jsi18n", args=["de"]) + query)
+    assert response.status_code == 200 and "Keine Daten f" in response.content.decode()
+    assert set(response["Cache-Control"].split(", ")) == {"public", "max-age=3600"}
+
+
+def test_the_catalogues_version_changes_when_its_translations_do(tmp_path, settings) -> None:
+    messages = tmp_path / "de" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    settings.LOCALE_PATHS = [tmp_path]
+    missing = catalogue_version("de")
+    (messages / "djangojs.mo").write_bytes(b"first build")
+    first = catalogue_version("de")
+    (messages / "djangojs.mo").write_bytes(b"second, a new translation")
+    second = catalogue_version("de")
+    assert len({missing, first, second}) == 3
+    assert catalogue_version("pl") == missing  # no catalogue: the same as none
+    assert catalogue_url("de") == f"/jsi18n/de/?v={second}"
 
 
 def test_a_signed_in_persons_language_does_not_change_the_catalogue(alice_client, alice) -> None:
@@ -81,7 +106,7 @@ def test_a_signed_in_persons_language_does_not_change_the_catalogue(alice_client
 def test_pages_load_the_catalogue_of_their_language_before_their_modules(alice_client, board) -> None:
     html = alice_client.get(reverse("charts:dashboard", args=["sales"]), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     # A classic script, deferred or not, runs before the (deferred) module scripts after it.
-    script = html.index(f'<script src="{reverse("charts:jsi18n", args=["de"])}"')
+    script = html.index(f'<script src="{catalogue_url("de")}"')
     assert script < html.index('type="module"')
 
 
@@ -91,7 +116,7 @@ def test_locale_in_the_query_makes_the_page_and_its_frames_that_language(alice_c
     assert response["Content-Language"] == "de"
     html = response.content.decode()
     assert '<html lang="de"' in html
-    assert reverse("charts:jsi18n", args=["de"]) in html
+    assert catalogue_url("de") in html
     [src] = iframe_srcs(html)
     assert parse_qs(urlsplit(src).query)["locale"] == ["de"]
     # The drill-through and the token refresh ask for the same language.
