@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -51,8 +52,21 @@ def _audience(request: HttpRequest, tenant: Tenant) -> renderer.Audience:
     )
 
 
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+
 def _base_url(request: HttpRequest) -> str:
-    return settings.PANES_SITE_URL or f"{request.scheme}://{request.get_host()}"
+    """Where the renderer's browser opens the print page: PANES_SITE_URL, else this request's
+    address if its host is one the operator named (in ALLOWED_HOSTS, or loopback). Under
+    ALLOWED_HOSTS "*" (DEBUG's default) the Host header is the client's to choose, and the
+    server's browser must not carry a copy of the viewer's session to a host they picked:
+    "" then, which the renderer refuses with a clear reason."""
+    if settings.PANES_SITE_URL:
+        return settings.PANES_SITE_URL
+    host = request.get_host()
+    domain, _port = split_domain_port(host)
+    named = [name for name in settings.ALLOWED_HOSTS if name != "*"] + LOOPBACK_HOSTS
+    return f"{request.scheme}://{host}" if domain and validate_host(domain, named) else ""
 
 
 def _query(request: HttpRequest) -> dict[str, str]:

@@ -127,6 +127,34 @@ def test_the_sites_own_address_wins_when_set(alice_client, board, renderer, sett
     assert renderer.calls[0]["base_url"] == "https://panes.example.test"
 
 
+@pytest.mark.parametrize(
+    "allowed, host",
+    [
+        (["intranet.example.test"], "intranet.example.test"),
+        ([".example.test"], "panes.example.test:8443"),
+        # loopback is always the server itself, as in `make run` (DEBUG, ALLOWED_HOSTS "*")
+        (["*"], "localhost:8000"),
+        (["*"], "127.0.0.1:8123"),
+        (["*"], "[::1]:8000"),
+    ],
+)
+def test_without_the_sites_address_a_named_host_is_used(alice_client, board, renderer, settings, allowed, host) -> None:
+    settings.ALLOWED_HOSTS = allowed
+    assert alice_client.get(pdf_url(), HTTP_HOST=host).status_code == 200
+    assert renderer.calls[0]["base_url"] == f"http://{host}"
+
+
+def test_a_host_only_the_wildcard_allows_is_never_where_the_renderer_goes(alice_client, board, monkeypatch, settings) -> None:
+    # DEBUG's ALLOWED_HOSTS "*" lets any Host header in: the server's browser, carrying a copy of
+    # the viewer's session, must not be sent there. The real renderer refuses before it starts.
+    settings.ALLOWED_HOSTS = ["*"]
+    monkeypatch.setattr(render, "render_session", lambda *args: pytest.fail("a session was made for the render"))
+    response = alice_client.get(pdf_url(), HTTP_HOST="internal-service.corp:8080")
+    assert response.status_code == 503
+    assert "Exports need the site&#x27;s address (PANES_SITE_URL)." in response.content.decode()
+    assert "Content-Disposition" not in response
+
+
 def test_a_failed_render_is_a_clear_503_and_no_file(alice_client, board, renderer) -> None:
     renderer.error = render.RenderError("These charts were still loading after 60 seconds: Revenue by city")
     response = alice_client.get(pdf_url(), QUERY)
