@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import struct
 import time
 import zlib
@@ -297,6 +298,7 @@ class _Job:
     pdf: bool
     chart_ids: tuple[int, ...] | None
     seconds: float
+    tiles_at_most: int | None = None
 
 
 @dataclass
@@ -408,10 +410,16 @@ class Renderer:
         pdf: bool = True,
         chart_ids: Sequence[int] | None = None,
         session_from: SessionBase | None = None,
+        tiles_at_most: int | None = None,
     ) -> DashboardRender:
         """``dashboard`` as ``audience`` sees it with ``query`` (the dashboard's filter params,
         period, compare) and ``theme``: the PDF (unless ``pdf`` is off) and every tile (or those
-        of ``chart_ids``). RenderError when it cannot be drawn."""
+        of ``chart_ids``). RenderError when it cannot be drawn.
+
+        ``tiles_at_most`` (CSS pixels, for a narrow column such as an email's): a Panes tile
+        wider than that is photographed again with the page narrowed until it fits, so its
+        chart is drawn for that width, its text readable, instead of shrunk. The PDF and the
+        other tiles keep the desktop layout."""
         if not base_url or urlsplit(base_url).scheme not in ("http", "https"):
             raise RenderError(_("Exports need the site's address (PANES_SITE_URL)."))
         charts = {chart.pk: chart for chart in dashboard.charts.all()}
@@ -435,6 +443,7 @@ class Renderer:
                 pdf=pdf,
                 chart_ids=tuple(chart_ids) if chart_ids is not None else None,
                 seconds=float(settings.PANES_RENDER_SECONDS),
+                tiles_at_most=tiles_at_most,
             )
             drawn = self._run(partial(self._draw, job))
         finally:
@@ -534,11 +543,48 @@ def _draw_page(page: Any, job: _Job) -> _Drawn:
             scale=round(printable_px / VIEWPORT_WIDTH, 4),
             margin={"top": margin, "right": margin, "bottom": margin, "left": margin},
         )
+    printed = time.monotonic()
+    if job.tiles_at_most:
+        _narrow_wide_tiles(page, found, drawn, job.tiles_at_most, deadline)
     log.debug(
-        "Drew %s: frames settled after %.2f s, tiles %.2f s, PDF %.2f s",
-        urlsplit(job.url).path, waited - started, shot - waited, time.monotonic() - shot,
+        "Drew %s: frames settled after %.2f s, tiles %.2f s, PDF %.2f s, narrowed tiles %.2f s",
+        urlsplit(job.url).path, waited - started, shot - waited, printed - shot, time.monotonic() - printed,
     )
     return drawn
+
+
+def _narrow_wide_tiles(page: Any, found: list[dict], drawn: _Drawn, width: int, deadline: float) -> None:
+    """Photographs again the wanted Panes tiles wider than ``width``, in a viewport narrowed by
+    the widest one's excess (the margins stay, so each becomes at most ``width`` wide)."""
+    wide = []
+    for item in found:
+        box = item["tile"].bounding_box() if item["wanted"] and item["kind"] == "panes" else None
+        if box and box["width"] > width:
+            wide.append((item, box["width"]))
+    if not wide:
+        return
+    viewport = page.viewport_size or {"width": VIEWPORT_WIDTH, "height": 900}
+    excess = max(tile_width for _, tile_width in wide) - width
+    narrow = max(320, viewport["width"] - math.ceil(excess))
+    page.set_viewport_size({"width": narrow, "height": viewport["height"]})
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": narrow, "height": max(900, min(int(height), 16000))})
+    # Each frame draws its chart again on its resize event, in an animation frame: wait for it.
+    for item, _ in wide:
+        frame = item["frame"].content_frame()
+        if frame is not None:
+            frame.evaluate(NEXT_FRAMES)
+    page.evaluate(NEXT_FRAMES)
+    tiles = {tile["chart"]: tile for tile in drawn.tiles}
+    for item, _ in wide:
+        box = item["tile"].bounding_box()
+        if box and item["chart"] in tiles:
+            timeout = max(1000, (deadline - time.monotonic()) * 1000)
+            tiles[item["chart"]]["png"] = page.screenshot(clip=box, animations="disabled", timeout=timeout)
+
+
+# Three animation frames: the resize event's, the redraw's, and its paint.
+NEXT_FRAMES = """() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(done))))"""
 
 
 # A Panes frame's state and whether it is about to fetch again; "" before frame.js has run.

@@ -42,7 +42,7 @@ class DashboardRenderer(Protocol):
     """What ``deliver`` needs of charts.render.Renderer."""
 
     def dashboard(self, audience: Audience, dashboard: Dashboard, query: Mapping[str, str], *, base_url: str,
-                  pdf: bool = True) -> DashboardRender: ...
+                  pdf: bool = True, tiles_at_most: int | None = None) -> DashboardRender: ...
 
 
 # --- Schedules -----------------------------------------------------------------------------------
@@ -250,7 +250,10 @@ def deliver(delivery: ReportDelivery, renderer: DashboardRenderer, *, now: datet
     )
     delivery.attempts += 1
     try:
-        drawn = renderer.dashboard(audience, subscription.dashboard, query_of(subscription), base_url=site_url, pdf=True)
+        drawn = renderer.dashboard(
+            audience, subscription.dashboard, query_of(subscription), base_url=site_url, pdf=True,
+            tiles_at_most=report_email.CONTENT_WIDTH,  # drawn for the email's column, not shrunk into it
+        )
         message = report_email.compose(subscription, drawn, audience=audience, site_url=site_url)
         message.send()
     except Exception as error:  # noqa: BLE001 - any failure is this recipient's alone

@@ -28,7 +28,8 @@ from django.utils.text import slugify
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from charts.render import png_texts
+from charts.render import SCALE, png_texts
+from charts.report_email import CONTENT_WIDTH
 from demo import content
 from tests.support.liveserver import ROOT, free_port
 
@@ -282,6 +283,10 @@ def test_each_person_gets_their_own_tenants_report(server, mailbox, context, bro
         descriptions = [png_texts(png).get("Description", "") for png in images(message).values()]
         assert any(str(mine) in text for text in descriptions)
         assert not any(str(theirs) in text for text in descriptions)
+        # Every picture is drawn for the email's column, none shrunk into it: the full-width
+        # charts too (the desktop layout's would be 2 × 1232 pixels wide).
+        widths = [int.from_bytes(png[16:20], "big") // SCALE for png in images(message).values()]
+        assert max(widths) <= CONTENT_WIDTH and sum(width > CONTENT_WIDTH - 40 for width in widths) >= 2, widths
         product_images = [t for t in descriptions if t.startswith("product") and "orders" in t.splitlines()[0]]
         assert product_images and all(figures(csv_rows(t), "product", "orders") == by_tenant[own] for t in product_images)
         # The PDF shows the tenant's name and its order count, never the other's.

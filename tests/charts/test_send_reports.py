@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from charts import reports
 from charts.models import Membership, PersonSettings, ReportDelivery, ReportSubscription
 from charts.render import Audience, ChartRender, DashboardRender
+from charts.report_email import CONTENT_WIDTH
 from tests.charts.builders import make_chart, make_dashboard
 
 SITE = "http://panes.test"
@@ -30,13 +31,15 @@ class FakeRenderer(AbstractContextManager):
 
     def __init__(self) -> None:
         self.calls: list[tuple[Audience, str, dict, str]] = []
+        self.tiles_at_most: list[int | None] = []
         FakeRenderer.instances.append(self)
 
     def __exit__(self, *exc) -> None:
         return None
 
-    def dashboard(self, audience, dashboard, query, *, base_url, theme="light", pdf=True, chart_ids=None, session_from=None):
+    def dashboard(self, audience, dashboard, query, *, base_url, theme="light", pdf=True, chart_ids=None, session_from=None, tiles_at_most=None):
         self.calls.append((audience, dashboard.slug, dict(query), base_url))
+        self.tiles_at_most.append(tiles_at_most)
         if audience.user.username in self.fail_for:
             raise RuntimeError("Chromium timed out after 60 s")
         rows = f"city,total\r\n{audience.tenant.name} City,1\r\n"
@@ -107,6 +110,7 @@ def test_it_sends_each_person_their_own_tenants_report(alice, bob, acme, globex,
     assert audiences["alice"][0].tenant == acme and audiences["bob"][0].tenant == globex
     assert audiences["alice"][1] == {"period": "last_7_days", "city": "Berlin"}
     assert audiences["alice"][2] == SITE
+    assert renderer.tiles_at_most == [CONTENT_WIDTH, CONTENT_WIDTH]  # charts drawn for the email's column
     pdfs = {m.to[0]: m.attachments[0].content for m in mail.outbox}
     assert pdfs == {"alice@example.org": b"%PDF-1.4 Acme", "bob@example.org": b"%PDF-1.4 Globex"}
     assert "[1/2] sent" in out and "[2/2] sent" in out and "ETA" in out
