@@ -30,6 +30,16 @@ def chart_frames(page) -> dict:
     return frames
 
 
+def tile_frame(host, title: str):
+    """The chart frame of the tile titled ``title`` on ``host`` (a page, or an embed's frame), once
+    it has drawn (or failed). Located by its tile, so a frame that is still being created or
+    navigated (just after a reload) is waited for rather than missed."""
+    iframe = f'.tile[aria-label="{title}"] iframe.tile__frame'
+    settled = "body:is([data-state=ready], [data-state=empty], [data-state=error])"
+    host.frame_locator(iframe).locator(settled).wait_for(timeout=FRAME_READY_MS)
+    return host.locator(iframe).element_handle().content_frame()
+
+
 def whole_number(text: str) -> int:
     return int(text.replace(",", "").replace("\u202f", "").strip())
 

@@ -15,7 +15,7 @@ from tests.support.browser import StaticSite
 
 from .conftest import login, screenshot
 from .test_dashboard_interactions import click_first_mark
-from .test_demo_isolation import FRAME_READY_MS
+from .test_demo_isolation import FRAME_READY_MS, tile_frame
 
 EVENTS = ["ready", "chart-click", "filters-changed", "drill", "error", "resize"]
 
@@ -119,12 +119,9 @@ def embed_of(page):
 
 
 def chart_frame(page, title: str):
-    for frame in page.frames:
-        if "/frame/" in frame.url and "/drill/" not in frame.url:
-            frame.wait_for_function("() => ['ready', 'empty', 'error'].includes(document.body.dataset.state)", timeout=FRAME_READY_MS)
-            if frame.locator(".frame__title").inner_text() == title:
-                return frame
-    raise AssertionError(f"no chart frame titled {title}")
+    frame = tile_frame(embed_of(page), title)
+    assert frame.locator(".frame__title").inner_text() == title
+    return frame
 
 
 def refreshes(frame) -> int:

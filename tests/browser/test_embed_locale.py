@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.support.browser import StaticSite
 
 from .conftest import login, screenshot
-from .test_demo_isolation import FRAME_READY_MS
+from .test_demo_isolation import FRAME_READY_MS, tile_frame
 from .test_languages import euros, spaces_alike, title
 
 INTRANET = """<!doctype html><html lang="en"><head><title>Intranet</title></head><body>
@@ -42,13 +42,10 @@ def embed_of(page, language: str):
 
 
 def kpi_text(embed, title: str) -> str:
-    for frame in embed.child_frames:
-        if "/frame/" not in frame.url:
-            continue
-        frame.wait_for_function("() => ['ready', 'empty', 'error'].includes(document.body.dataset.state)", timeout=FRAME_READY_MS)
-        if frame.locator(".frame__title").inner_text() == title:
-            return spaces_alike(frame.locator(".frame__kpi-value").inner_text())
-    raise AssertionError(f"no chart frame titled {title}")
+    """The figure of the embed's KPI tile titled ``title`` (the tile's and its frame's title both)."""
+    frame = tile_frame(embed, title)
+    assert frame.locator(".frame__title").inner_text() == title
+    return spaces_alike(frame.locator(".frame__kpi-value").inner_text())
 
 
 def test_data_locale_and_set_locale_choose_the_embeds_language(context, panes, intranet_ports, tmp_path) -> None:

@@ -23,7 +23,7 @@ from tests.support.browser import ReservedPort, StaticSite
 
 from .conftest import PanesServer, screenshot, start_server, stop_server
 from .sso_proxy import SsoProxy, intranet_only
-from .test_demo_isolation import ORDERS_SQL, kpi_value
+from .test_demo_isolation import ORDERS_SQL, kpi_value, tile_frame
 
 MARCH_SQL = "SELECT COUNT(*) FROM orders WHERE company_id = ? AND date >= '2026-03-01' AND date <= '2026-03-31'"
 FRAME_READY_MS = 20_000
@@ -93,12 +93,11 @@ def embed_frame(page):
 
 
 def ready_charts(embed) -> dict:
-    frames = {}
-    for frame in embed.child_frames:
-        if "/frame/" not in frame.url:
-            continue
+    """The embed's chart frames by title, each drawn with data."""
+    titles = embed.eval_on_selector_all("iframe.tile__frame", "frames => frames.map(f => f.closest('.tile').getAttribute('aria-label'))")
+    frames = {title: tile_frame(embed, title) for title in titles}
+    for frame in frames.values():
         frame.wait_for_function("() => document.body.dataset.state === 'ready'", timeout=FRAME_READY_MS)
-        frames[frame.locator(".frame__title").inner_text()] = frame
     return frames
 
 
