@@ -499,7 +499,7 @@ def _draw_page(page: Any, job: _Job) -> _Drawn:
         "() => { document.querySelectorAll('iframe[loading=lazy]').forEach((f) => { f.loading = 'eager'; });"
         " return document.documentElement.scrollHeight; }"
     )
-    page.set_viewport_size({"width": VIEWPORT_WIDTH, "height": max(900, min(int(height), 16000))})
+    _viewport_as_tall_as(page, VIEWPORT_WIDTH, height)
     found: list[dict] = []
     for tile in page.query_selector_all(".tile[data-chart]"):
         chart = int(tile.get_attribute("data-chart") or 0)
@@ -530,7 +530,7 @@ def _draw_page(page: Any, job: _Job) -> _Drawn:
         if item["kind"] != "placeholder":
             box = item["tile"].bounding_box()
             if box:
-                png = page.screenshot(clip=box, animations="disabled", timeout=max(1000, (deadline - time.monotonic()) * 1000))
+                png = page.screenshot(clip=box, animations="disabled", timeout=_ms_left(deadline))
         drawn.tiles.append({"chart": item["chart"], "state": state, "png": png, "export": export})
     shot = time.monotonic()
     if job.pdf:
@@ -568,7 +568,7 @@ def _narrow_wide_tiles(page: Any, found: list[dict], drawn: _Drawn, width: int, 
     narrow = max(320, viewport["width"] - math.ceil(excess))
     page.set_viewport_size({"width": narrow, "height": viewport["height"]})
     height = page.evaluate("() => document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": narrow, "height": max(900, min(int(height), 16000))})
+    _viewport_as_tall_as(page, narrow, height)
     # Each frame draws its chart again on its resize event, in an animation frame: wait for it.
     for item, _ in wide:
         frame = item["frame"].content_frame()
@@ -579,8 +579,18 @@ def _narrow_wide_tiles(page: Any, found: list[dict], drawn: _Drawn, width: int, 
     for item, _ in wide:
         box = item["tile"].bounding_box()
         if box and item["chart"] in tiles:
-            timeout = max(1000, (deadline - time.monotonic()) * 1000)
-            tiles[item["chart"]]["png"] = page.screenshot(clip=box, animations="disabled", timeout=timeout)
+            tiles[item["chart"]]["png"] = page.screenshot(clip=box, animations="disabled", timeout=_ms_left(deadline))
+
+
+def _viewport_as_tall_as(page: Any, width: int, height: float) -> None:
+    """A viewport ``width`` wide and as tall as the page (``height``; at most 16000 pixels), so
+    that every tile is in it and drawn: frames are lazy outside it."""
+    page.set_viewport_size({"width": width, "height": max(900, min(int(height), 16000))})
+
+
+def _ms_left(deadline: float) -> float:
+    """Milliseconds to the render's deadline, at least one second, as Playwright's timeouts take."""
+    return max(1000, (deadline - time.monotonic()) * 1000)
 
 
 # Three animation frames: the resize event's, the redraw's, and its paint.
