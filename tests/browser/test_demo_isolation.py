@@ -37,7 +37,9 @@ def tile_frame(host, title: str):
     iframe = f'.tile[aria-label="{title}"] iframe.tile__frame'
     settled = "body:is([data-state=ready], [data-state=empty], [data-state=error])"
     host.frame_locator(iframe).locator(settled).wait_for(timeout=FRAME_READY_MS)
-    return host.locator(iframe).element_handle().content_frame()
+    frame = host.locator(iframe).element_handle().content_frame()
+    assert frame.locator(".frame__title").inner_text() == title  # the frame's own title is the tile's
+    return frame
 
 
 def whole_number(text: str) -> int:
