@@ -106,8 +106,9 @@ def events(page, name: str, element: str = "board") -> list:
 
 
 def wait_event(page, name: str, count: int = 1, element: str = "board") -> list:
+    # A page just opened may not have run the script that makes window.__events yet: wait for it too.
     page.wait_for_function(
-        "([id, name, count]) => window.__events.filter(e => e.id === id && e.name === name).length >= count",
+        "([id, name, count]) => (window.__events || []).filter(e => e.id === id && e.name === name).length >= count",
         arg=[element, name, count],
         timeout=FRAME_READY_MS,
     )

@@ -32,7 +32,7 @@ REVENUE_SQL = "SELECT round(sum(amount), 2) FROM orders WHERE company_id = ? AND
 
 def wait_event(page, name: str, count: int) -> dict:
     page.wait_for_function(
-        "([name, count]) => window.__events.filter(e => e.name === name).length >= count", arg=[name, count], timeout=FRAME_READY_MS
+        "([name, count]) => (window.__events || []).filter(e => e.name === name).length >= count", arg=[name, count], timeout=FRAME_READY_MS
     )
     return page.evaluate("(name) => window.__events.filter(e => e.name === name).at(-1).detail", name)
 
